@@ -1,0 +1,36 @@
+# Two commands on a fresh machine (Python 3.11 and make only):
+#   make demo   installs everything into .venv and runs the pipeline on the bundled fixture
+#   make test   runs the whole test suite
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint bench fixtures clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/pipeline run fixtures/talk.mp4 --out demo-out
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check pipeline tests fixtures bench
+
+bench: install
+	$(BIN)/python -m bench
+
+# Regenerates the committed fixture media (needs espeak-ng: apt-get install espeak-ng).
+fixtures: install
+	$(BIN)/python fixtures/make_fixtures.py
+
+clean:
+	rm -rf demo-out pipeline-out .pytest_cache

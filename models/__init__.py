@@ -1,0 +1,1 @@
+"""Model manifests (TOML), installed as package data `pipeline.model_manifests`."""

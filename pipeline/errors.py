@@ -1,0 +1,78 @@
+"""Typed errors: each carries a one-line message, a hint that says what to do next, and an
+exit code. One top-level handler (pipeline.cli) prints them; nothing else calls sys.exit."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base class for every error the user should see as one line."""
+
+    exit_code = 1
+    #: retryable errors may succeed on a later attempt (network, 5xx, rate limit)
+    retryable = False
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        """The message and the hint as a single line."""
+        text = self.message.replace("\n", " ").strip()
+        if self.hint:
+            text += f" (hint: {self.hint.strip()})"
+        return text
+
+
+class InputError(PipelineError):
+    """The input the user named is missing, unreadable or not what it must be."""
+
+    exit_code = 2
+
+
+class UsageError(InputError):
+    """Options or arguments that do not make sense together."""
+
+
+class ConfigError(InputError):
+    """A config file or setting is invalid."""
+
+
+class MediaError(PipelineError):
+    """ffmpeg or a container library failed on an input that looked valid."""
+
+    exit_code = 3
+
+
+class CorruptMediaError(InputError):
+    """The file is a media file but damaged (truncated, unreadable streams)."""
+
+
+class ToolMissingError(PipelineError):
+    """A required external binary (ffmpeg) cannot be found."""
+
+    exit_code = 4
+
+
+class ModelUnavailableError(PipelineError):
+    """A speech or OCR model cannot be loaded (not bundled, not cached, no network)."""
+
+    exit_code = 4
+
+
+class OutputError(PipelineError):
+    """The output folder or file cannot be written."""
+
+    exit_code = 5
+
+
+class StageError(PipelineError):
+    """A stage failed for a reason not covered by a more specific error."""
+
+    exit_code = 6
+
+
+class ServiceError(PipelineError):
+    """A remote service (YouTube, Zoom) refused or failed a request."""
+
+    exit_code = 7

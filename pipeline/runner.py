@@ -1,0 +1,210 @@
+"""The runner decides, stages do: it owns caching (skip a stage whose parameters and input
+fingerprints are unchanged and whose outputs are intact), `--force`, progress display, the
+manifest, and what happens when a stage fails."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.media.probe import MediaInfo
+from pipeline.progress import QuietReporter, Reporter
+from pipeline.settings import Settings
+from pipeline.stages.base import Stage, StageContext
+from pipeline.workspace import Workspace, fingerprint_artifact, fingerprint_file, fingerprint_value
+
+log = logging.getLogger(__name__)
+
+#: `force` value meaning every stage
+FORCE_ALL = "all"
+
+
+@dataclass
+class StageOutcome:
+    name: str
+    #: "ran", "skipped" (cached), "not applicable", or "failed"
+    status: str
+    seconds: float = 0.0
+    note: str = ""
+    outputs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    recording: Path
+    workdir: Path
+    media: MediaInfo
+    outcomes: list[StageOutcome]
+    warnings: list[str]
+
+    @property
+    def seconds(self) -> float:
+        return sum(o.seconds for o in self.outcomes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "recording": str(self.recording),
+            "workdir": str(self.workdir),
+            "duration": self.media.duration,
+            "has_video": self.media.has_video,
+            "has_audio": self.media.has_audio,
+            "stages": [
+                {
+                    "name": o.name,
+                    "status": o.status,
+                    "seconds": round(o.seconds, 3),
+                    "note": o.note,
+                    "outputs": o.outputs,
+                }
+                for o in self.outcomes
+            ],
+            "warnings": self.warnings,
+        }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Runner:
+    """Runs stages in order over one recording's work folder."""
+
+    def __init__(
+        self,
+        recording: Path,
+        media: MediaInfo,
+        workspace: Workspace,
+        settings: Settings,
+        reporter: Reporter | None = None,
+        force: set[str] | None = None,
+    ):
+        self.recording = Path(recording)
+        self.media = media
+        self.workspace = workspace
+        self.settings = settings
+        self.reporter = reporter or QuietReporter()
+        self.force = force or set()
+
+    def _forced(self, stage: Stage) -> bool:
+        return FORCE_ALL in self.force or stage.name in self.force
+
+    def cache_key(
+        self, stage: Stage, recording_fp: str
+    ) -> tuple[str, dict[str, Any], dict[str, str]]:
+        """The key that decides whether a stage's earlier outputs still hold."""
+        params = stage.params(self.settings)
+        inputs = {}
+        for name in stage.needs:
+            path = self.workspace.path(name)
+            inputs[name] = fingerprint_artifact(path) if path.is_file() else "missing"
+        key = fingerprint_value(
+            {
+                "stage": stage.name,
+                "version": stage.version,
+                "params": params,
+                "recording": recording_fp,
+                "inputs": inputs,
+            }
+        )
+        return key, params, inputs
+
+    def run(self, stages: list[Stage]) -> RunSummary:
+        """Run `stages` in order. Returns the summary; re-raises a stage's error after
+        recording it in the manifest."""
+        self.workspace.prepare()
+        recording_fp = fingerprint_file(self.recording, partial=True)
+        self.workspace.update_manifest(
+            recording={
+                "path": str(self.recording),
+                "fingerprint": recording_fp,
+                "size": self.media.size,
+            }
+        )
+        outcomes: list[StageOutcome] = []
+        warnings: list[str] = []
+        try:
+            for stage in stages:
+                outcome = self._run_one(stage, recording_fp, warnings)
+                outcomes.append(outcome)
+        finally:
+            self.reporter.close()
+        return RunSummary(self.recording, self.workspace.root, self.media, outcomes, warnings)
+
+    def _run_one(self, stage: Stage, recording_fp: str, warnings: list[str]) -> StageOutcome:
+        ctx = StageContext(
+            recording=self.recording,
+            workspace=self.workspace,
+            settings=self.settings,
+            media=self.media,
+        )
+        reason = stage.skip_reason(ctx)
+        if reason:
+            message = f"{stage.name} skipped: {reason}"
+            warnings.append(message)
+            self.reporter.warning(message)
+            self.reporter.stage_finished(stage.name, "not applicable", 0.0, reason)
+            return StageOutcome(stage.name, "not applicable", note=reason)
+
+        key, params, inputs = self.cache_key(stage, recording_fp)
+        record = self.workspace.stage_record(stage.name)
+        if (
+            not self._forced(stage)
+            and record
+            and record.get("status") == "done"
+            and record.get("key") == key
+            and self.workspace.outputs_intact(record)
+        ):
+            self.reporter.stage_finished(stage.name, "skipped", 0.0, "unchanged since last run")
+            return StageOutcome(
+                stage.name, "skipped", note="unchanged", outputs=list(record.get("outputs", {}))
+            )
+
+        started_at = _now()
+        self.workspace.record_stage(
+            stage.name, {"status": "running", "key": key, "started_at": started_at}
+        )
+        ctx.progress = self.reporter.stage_started(stage.name, stage.progress_total(ctx))
+        t0 = time.perf_counter()
+        try:
+            result = stage.run(ctx)
+        except BaseException as exc:
+            seconds = time.perf_counter() - t0
+            self.workspace.record_stage(
+                stage.name,
+                {
+                    "status": "failed",
+                    "key": key,
+                    "started_at": started_at,
+                    "error": type(exc).__name__,
+                    "seconds": round(seconds, 3),
+                },
+            )
+            self.reporter.stage_finished(stage.name, "failed", seconds)
+            raise
+        seconds = time.perf_counter() - t0
+        for message in ctx.warnings:
+            warnings.append(message)
+            self.reporter.warning(message)
+        self.workspace.record_stage(
+            stage.name,
+            {
+                "status": "done",
+                "key": key,
+                "version": stage.version,
+                "params": params,
+                "inputs": inputs,
+                "outputs": {
+                    name: fingerprint_artifact(self.workspace.path(name)) for name in result.outputs
+                },
+                "summary": result.summary,
+                "started_at": started_at,
+                "finished_at": _now(),
+                "seconds": round(seconds, 3),
+            },
+        )
+        self.reporter.stage_finished(stage.name, "ran", seconds)
+        return StageOutcome(stage.name, "ran", seconds, outputs=list(result.outputs))

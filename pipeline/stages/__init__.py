@@ -1,0 +1,19 @@
+"""The stages, in the order data flows through them."""
+
+from __future__ import annotations
+
+from pipeline.stages.base import Stage, StageContext, StageResult
+from pipeline.stages.probe import ProbeStage
+from pipeline.stages.transcribe import TranscribeStage
+
+
+def all_stages() -> list[Stage]:
+    """Every stage `pipeline run` runs, in order."""
+    return [ProbeStage(), TranscribeStage()]
+
+
+def stage_names() -> list[str]:
+    return [s.name for s in all_stages()]
+
+
+__all__ = ["Stage", "StageContext", "StageResult", "all_stages", "stage_names"]

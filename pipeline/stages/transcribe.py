@@ -1,0 +1,153 @@
+"""Transcribe stage: faster-whisper on the audio track -> transcript.json, captions.srt,
+captions.vtt. VAD filter on, word timestamps, int8 on CPU, float16 on CUDA."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pipeline.captions import Word, build_cues, to_srt, to_vtt
+from pipeline.errors import ModelUnavailableError
+from pipeline.media.audio import SPEECH_SAMPLE_RATE, read_speech_audio
+from pipeline.model_registry import ResolvedModel, resolve_model
+from pipeline.settings import Settings, TranscribeSettings
+from pipeline.stages.base import Stage, StageContext, StageResult
+
+log = logging.getLogger(__name__)
+
+TRANSCRIPT_JSON = "transcript.json"
+CAPTIONS_SRT = "captions.srt"
+CAPTIONS_VTT = "captions.vtt"
+
+
+@dataclass(frozen=True)
+class TranscriptionOptions:
+    """The options a transcript was made with (recorded in transcript.json)."""
+
+    model: str
+    device: str
+    compute_type: str
+    language: str
+    beam_size: int
+    vad_filter: bool
+    threads: int
+
+
+def cuda_available() -> bool:
+    try:
+        import ctranslate2
+
+        return ctranslate2.get_cuda_device_count() > 0
+    except Exception:  # pragma: no cover - depends on the machine
+        return False
+
+
+def resolve_options(cfg: TranscribeSettings) -> TranscriptionOptions:
+    """Turn settings into concrete options (auto device, compute type, thread count)."""
+    device = cfg.device
+    if device == "auto":
+        device = "cuda" if cuda_available() else "cpu"
+    compute = cfg.compute_type
+    if compute == "auto":
+        compute = "float16" if device == "cuda" else "int8"
+    threads = cfg.threads or (os.cpu_count() or 1)
+    return TranscriptionOptions(
+        model=cfg.model,
+        device=device,
+        compute_type=compute,
+        language=cfg.language,
+        beam_size=cfg.beam_size,
+        vad_filter=cfg.vad_filter,
+        threads=threads,
+    )
+
+
+def load_whisper(resolved: ResolvedModel, options: TranscriptionOptions):
+    from faster_whisper import WhisperModel
+
+    try:
+        return WhisperModel(
+            str(resolved.location),
+            device=options.device,
+            compute_type=options.compute_type,
+            cpu_threads=options.threads,
+        )
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise ModelUnavailableError(
+            f"cannot load speech model {resolved.name} on {options.device}: {exc}",
+            hint="try --device cpu, or another --model",
+        ) from exc
+
+
+class TranscribeStage(Stage):
+    name = "transcribe"
+    version = 1
+    needs = ("media.json",)
+
+    def params(self, settings: Settings) -> dict[str, Any]:
+        options = resolve_options(settings.transcribe)
+        # thread count changes speed, not output
+        return {k: v for k, v in asdict(options).items() if k != "threads"}
+
+    def skip_reason(self, ctx: StageContext) -> str | None:
+        if ctx.media is not None and not ctx.media.has_audio:
+            return "the recording has no audio track"
+        return None
+
+    def run(self, ctx: StageContext) -> StageResult:
+        options = resolve_options(ctx.settings.transcribe)
+        resolved = resolve_model(options.model)
+        model = load_whisper(resolved, options)
+        audio = read_speech_audio(ctx.recording)
+        duration = len(audio) / SPEECH_SAMPLE_RATE
+        segments_iter, info = model.transcribe(
+            audio,
+            language=options.language or None,
+            beam_size=options.beam_size,
+            vad_filter=options.vad_filter,
+            word_timestamps=True,
+            condition_on_previous_text=False,
+        )
+        segments = []
+        words: list[Word] = []
+        for seg in segments_iter:
+            seg_words = [
+                {
+                    "start": round(w.start, 3),
+                    "end": round(w.end, 3),
+                    "word": w.word,
+                    "probability": round(w.probability, 4),
+                }
+                for w in (seg.words or [])
+            ]
+            segments.append(
+                {
+                    "id": seg.id,
+                    "start": round(seg.start, 3),
+                    "end": round(seg.end, 3),
+                    "text": seg.text.strip(),
+                    "words": seg_words,
+                }
+            )
+            words.extend(Word(w["start"], w["end"], w["word"]) for w in seg_words)
+            ctx.progress(min(seg.end, duration), duration)
+        ctx.progress(duration, duration)
+
+        transcript = {
+            "language": info.language,
+            "duration": round(duration, 3),
+            "model": {"name": resolved.name, "source": resolved.source},
+            "options": asdict(options),
+            "text": " ".join(s["text"] for s in segments),
+            "segments": segments,
+        }
+        cues = build_cues(words)
+        ctx.workspace.write_text(CAPTIONS_SRT, to_srt(cues))
+        ctx.workspace.write_text(CAPTIONS_VTT, to_vtt(cues))
+        ctx.workspace.write_json(TRANSCRIPT_JSON, transcript)
+        return StageResult(
+            outputs=[TRANSCRIPT_JSON, CAPTIONS_SRT, CAPTIONS_VTT],
+            summary={"segments": len(segments), "words": len(words), "cues": len(cues)},
+        )

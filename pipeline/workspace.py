@@ -1,0 +1,189 @@
+"""The work folder of one recording: artifact paths, atomic writes, and the manifest that
+records, per stage, the parameters and input fingerprints that made its outputs, so that a
+re-run skips what is still valid and redoes what is not."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.errors import OutputError
+
+MANIFEST_NAME = "manifest.json"
+TEMP_MARK = ".tmp-"
+DEFAULT_OUT_ROOT = Path("pipeline-out")
+_PARTIAL_CHUNK = 1 << 20
+
+
+def fingerprint_file(path: Path, *, partial: bool = False) -> str:
+    """A content fingerprint of a file: sha256 of all of it, or (`partial`, for recordings
+    that may be gigabytes) of its size, first MiB and last MiB."""
+    digest = hashlib.sha256()
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        if partial and size > 4 * _PARTIAL_CHUNK:
+            digest.update(f"size={size}".encode())
+            digest.update(fh.read(_PARTIAL_CHUNK))
+            fh.seek(-_PARTIAL_CHUNK, os.SEEK_END)
+            digest.update(fh.read(_PARTIAL_CHUNK))
+            return "p:" + digest.hexdigest()
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint_artifact(path: Path) -> str:
+    """Fingerprint of an artifact: whole-content for small files, partial for large media."""
+    return fingerprint_file(path, partial=path.stat().st_size > 64 * _PARTIAL_CHUNK)
+
+
+def fingerprint_value(value: Any) -> str:
+    """sha256 of a JSON-serialisable value in canonical form."""
+    blob = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success it is fsynced and renamed over
+    `target`, on failure it is removed. Readers never see a half-written file."""
+    target = Path(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_bytes_atomic(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def write_json_atomic(target: Path, value: Any) -> None:
+    write_text_atomic(target, json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+class Workspace:
+    """One folder per recording holding every artifact and `manifest.json`."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_recording(cls, recording: Path, out_root: Path | None = None) -> Workspace:
+        """The work folder of `recording`: `<out_root>/<recording stem>/`."""
+        return cls(Path(out_root or DEFAULT_OUT_ROOT) / Path(recording).stem)
+
+    # -- set-up -----------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Create the folder, check it is writable and remove temp files a killed run left.
+
+        Raises OutputError when the folder cannot be created or written.
+        """
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=f".probe{TEMP_MARK}"):
+                pass
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write to output folder {self.root}: {exc.strerror or exc}",
+                hint="choose a writable folder with --out",
+            ) from exc
+        self.remove_stale_temp_files()
+
+    def remove_stale_temp_files(self) -> list[Path]:
+        """Delete `.*.tmp-*` files left by an interrupted write. Returns what was removed."""
+        removed = []
+        for path in self.root.rglob(f".*{TEMP_MARK}*"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+        return removed
+
+    # -- artifacts --------------------------------------------------------------------------
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    def exists(self, name: str) -> bool:
+        return self.path(name).is_file()
+
+    def read_json(self, name: str) -> Any:
+        return json.loads(self.path(name).read_text(encoding="utf-8"))
+
+    def write_json(self, name: str, value: Any) -> Path:
+        target = self.path(name)
+        write_json_atomic(target, value)
+        return target
+
+    def write_text(self, name: str, text: str) -> Path:
+        target = self.path(name)
+        write_text_atomic(target, text)
+        return target
+
+    def atomic(self, name: str) -> contextlib.AbstractContextManager[Path]:
+        """Temp path that becomes artifact `name` when the block succeeds."""
+        return atomic_path(self.path(name))
+
+    # -- manifest ---------------------------------------------------------------------------
+    def load_manifest(self) -> dict[str, Any]:
+        path = self.path(MANIFEST_NAME)
+        if not path.is_file():
+            return {"version": 1, "tool": f"pipeline {__version__}", "stages": {}}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            # A manifest is only ever replaced atomically; an unreadable one was edited by
+            # hand. Start over rather than trust it.
+            return {"version": 1, "tool": f"pipeline {__version__}", "stages": {}}
+        data.setdefault("stages", {})
+        return data
+
+    def update_manifest(self, **fields: Any) -> dict[str, Any]:
+        """Set top-level manifest fields (e.g. `recording=`)."""
+        with self._lock:
+            manifest = self.load_manifest()
+            manifest.update(fields)
+            write_json_atomic(self.path(MANIFEST_NAME), manifest)
+            return manifest
+
+    def stage_record(self, stage: str) -> dict[str, Any] | None:
+        return self.load_manifest()["stages"].get(stage)
+
+    def record_stage(self, stage: str, record: dict[str, Any] | None) -> None:
+        """Store (or with None, forget) what the manifest knows about a stage."""
+        with self._lock:
+            manifest = self.load_manifest()
+            if record is None:
+                manifest["stages"].pop(stage, None)
+            else:
+                manifest["stages"][stage] = record
+            manifest["tool"] = f"pipeline {__version__}"
+            write_json_atomic(self.path(MANIFEST_NAME), manifest)
+
+    def outputs_intact(self, record: dict[str, Any]) -> bool:
+        """True when every output a stage recorded is present with the recorded content."""
+        for name, digest in record.get("outputs", {}).items():
+            path = self.path(name)
+            if not path.is_file() or fingerprint_artifact(path) != digest:
+                return False
+        return True

@@ -1,0 +1,64 @@
+"""Shared test fixtures: the committed fixture media and its ground truth, a scratch copy of a
+recording, and a way to run the real `pipeline` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def talk_mp4() -> Path:
+    """The committed 52 s 1280x720 screen-share fixture (never modify it)."""
+    return FIXTURES / "talk.mp4"
+
+
+@pytest.fixture(scope="session")
+def talk_truth() -> dict:
+    return json.loads((FIXTURES / "talk.json").read_text())
+
+
+@pytest.fixture
+def talk_copy(tmp_path, talk_mp4) -> Path:
+    """A private copy of the talk fixture, for tests that might touch the file."""
+    target = tmp_path / "talk.mp4"
+    shutil.copy2(talk_mp4, target)
+    return target
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_pipeline(
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 600
+) -> CliResult:
+    """Run the real console script in a subprocess (as a user would)."""
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli():
+    return run_pipeline

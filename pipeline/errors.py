@@ -76,3 +76,29 @@ class ServiceError(PipelineError):
     """A remote service (YouTube, Zoom) refused or failed a request."""
 
     exit_code = 7
+
+
+# -- Zoom and the nightly batch --------------------------------------------------------------
+
+
+class ZoomError(ServiceError):
+    """Zoom refused a request for a reason that will not change by itself (bad credentials,
+    no such meeting, a file that is not what Zoom said it is)."""
+
+
+class ZoomTransientError(ZoomError):
+    """Zoom failed in a way that may pass: 5xx, 429, a dropped connection, a short file."""
+
+    retryable = True
+
+
+class BatchLockedError(PipelineError):
+    """Another batch holds the lock."""
+
+    exit_code = 10
+
+
+class BatchIncompleteError(PipelineError):
+    """The batch finished, but at least one recording failed (see the summary)."""
+
+    exit_code = 11

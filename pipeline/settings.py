@@ -47,9 +47,35 @@ class TranscribeSettings:
 
 
 @dataclass
+class ZoomSettings:
+    """Zoom Server-to-Server OAuth app and the nightly batch over its cloud recordings."""
+
+    account_id: str = field(default="", metadata=_env("ZOOM_ACCOUNT_ID"))
+    client_id: str = field(default="", metadata=_env("ZOOM_CLIENT_ID"))
+    client_secret: str = field(default="", metadata=_env("ZOOM_CLIENT_SECRET"))
+    api_url: str = "https://api.zoom.us/v2"
+    oauth_url: str = "https://zoom.us/oauth/token"
+    #: secret token of the app's event subscription (verifies `pipeline webhook` calls)
+    webhook_secret: str = field(default="", metadata=_env("ZOOM_WEBHOOK_SECRET_TOKEN"))
+    #: whose recordings the batch lists (`me` = the account owner; an email or user ID)
+    user: str = "me"
+    #: regular expression a meeting topic must match (searched, case-insensitive); "" = all
+    topic_pattern: str = ""
+    #: recordings shorter than this many minutes are ignored
+    min_duration: int = 0
+    #: SQLite state database of the batch (one row per meeting); default <out>/state.db
+    state_db: str = field(default="", metadata=_env("PIPELINE_STATE_DB"))
+    #: a failing recording is retried on later runs until it has failed this many times
+    max_attempts: int = 3
+    #: how far back the first batch (no watermark yet) looks, in days
+    lookback_days: int = 30
+
+
+@dataclass
 class Settings:
     general: GeneralSettings = field(default_factory=GeneralSettings)
     transcribe: TranscribeSettings = field(default_factory=TranscribeSettings)
+    zoom: ZoomSettings = field(default_factory=ZoomSettings)
     #: where each value came from ("default", "config", "env", "cli"), keyed `section.key`
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 

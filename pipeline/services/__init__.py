@@ -1,0 +1,1 @@
+"""Clients for remote services (YouTube, Zoom): the only modules that speak HTTP."""

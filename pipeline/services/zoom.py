@@ -112,12 +112,14 @@ class ZoomClient:
         sleep: Callable[[float], None] = time.sleep,
         max_tries: int = 5,
         backoff: float = 1.0,
+        page_size: int = PAGE_SIZE,
     ):
         self.settings = settings
         self.session = session or requests.Session()
         self.sleep = sleep
         self.max_tries = max_tries
         self.backoff = backoff
+        self.page_size = page_size
         self._token: str | None = None
         self._token_expires = 0.0
 
@@ -240,7 +242,7 @@ class ZoomClient:
                 params: dict[str, Any] = {
                     "from": window_start.isoformat(),
                     "to": window_end.isoformat(),
-                    "page_size": PAGE_SIZE,
+                    "page_size": self.page_size,
                 }
                 if token:
                     params["next_page_token"] = token

@@ -7,8 +7,8 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-
 from emulators.zoom import EmulatedFile, ZoomEmulator
+
 from pipeline.errors import ZoomError, ZoomTransientError
 from pipeline.services.zoom import ZoomClient
 from pipeline.services.zoom_download import download_file, part_path

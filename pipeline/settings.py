@@ -69,6 +69,10 @@ class ZoomSettings:
     max_attempts: int = 3
     #: how far back the first batch (no watermark yet) looks, in days
     lookback_days: int = 30
+    #: tries per Zoom request or download before it counts as failed for this run
+    retries: int = 5
+    #: first wait between tries in seconds, doubling each time (Retry-After wins)
+    retry_backoff: float = 1.0
 
 
 @dataclass

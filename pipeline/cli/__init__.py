@@ -8,8 +8,12 @@ import sys
 import click
 
 from pipeline import __version__
+from pipeline.cli.batch import batch_command
+from pipeline.cli.fetch import fetch_command
 from pipeline.cli.run import run_command
+from pipeline.cli.status import retry_command, status_command
 from pipeline.cli.transcribe import transcribe_command
+from pipeline.cli.webhook import webhook_command
 from pipeline.errors import PipelineError
 
 
@@ -21,11 +25,19 @@ def cli() -> None:
     \b
     pipeline run recording.mp4       transcript, captions and every later stage
     pipeline transcribe recording.mp4
+    pipeline fetch MEETING           download one Zoom cloud recording
+    pipeline batch                   nightly: new Zoom recordings, processed and published
+    pipeline status                  what the batch has done
     """
 
 
 cli.add_command(run_command)
 cli.add_command(transcribe_command)
+cli.add_command(fetch_command)
+cli.add_command(batch_command)
+cli.add_command(status_command)
+cli.add_command(retry_command)
+cli.add_command(webhook_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -110,15 +110,15 @@ class ZoomClient:
         *,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        max_tries: int = 5,
-        backoff: float = 1.0,
+        max_tries: int | None = None,
+        backoff: float | None = None,
         page_size: int = PAGE_SIZE,
     ):
         self.settings = settings
         self.session = session or requests.Session()
         self.sleep = sleep
-        self.max_tries = max_tries
-        self.backoff = backoff
+        self.max_tries = settings.retries if max_tries is None else max_tries
+        self.backoff = settings.retry_backoff if backoff is None else backoff
         self.page_size = page_size
         self._token: str | None = None
         self._token_expires = 0.0

@@ -106,7 +106,11 @@ def _attempt(
                     progress(done, expected)
                 fh.flush()
                 os.fsync(fh.fileno())
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
             raise ZoomTransientError(
                 f"connection lost during {what} at {part.stat().st_size} bytes "
                 f"({type(exc).__name__})",

@@ -1,0 +1,281 @@
+"""The nightly batch: list new Zoom recordings since the watermark, and for each one that the
+filter takes, download it, run every stage, publish it (exactly once: the YouTube video ID is
+in the state database before anything else happens), and optionally move it to Zoom's trash.
+
+One failing recording never stops the others. Failures whose error is `retryable` are tried
+again on later runs until `zoom.max_attempts`; the others are marked `permanent`. The
+watermark only moves over recordings that are finished."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+from pipeline.media.probe import probe
+from pipeline.progress import QuietReporter, Reporter
+from pipeline.runner import Runner
+from pipeline.services.zoom import ZoomClient
+from pipeline.settings import Settings
+from pipeline.stages import all_stages
+from pipeline.state import RecordingRow, StateDB
+from pipeline.workspace import Workspace
+from pipeline.zoom_fetch import fetch_recording, recording_paths
+from pipeline.zoom_recordings import MeetingFilter, ZoomMeeting, choose_video
+
+log = logging.getLogger(__name__)
+
+#: a webhook's download token lives 24 h; after this the app's own token is used
+DOWNLOAD_TOKEN_TTL = timedelta(hours=23)
+
+
+@dataclass
+class RecordingOutcome:
+    uuid: str
+    topic: str
+    start_time: str
+    #: published | already published | would process | waiting | failed | permanent | deferred
+    result: str
+    video_url: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class BatchReport:
+    since: date
+    until: date
+    outcomes: list[RecordingOutcome] = field(default_factory=list)
+    #: meetings listed but not taken, with the reason
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    watermark: datetime | None = None
+    took_over_lock: str | None = None
+
+    @property
+    def failed(self) -> list[RecordingOutcome]:
+        return [o for o in self.outcomes if o.result in ("failed", "permanent")]
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, PipelineError):
+        return f"{type(exc).__name__}: {exc.one_line()}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _quota_exhausted(exc: BaseException) -> bool:
+    text = f"{getattr(exc, 'reason', '')} {exc}".lower()
+    return "quota" in text
+
+
+class Batch:
+    """One run of the batch over an account. The caller holds the lock."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: ZoomClient,
+        state: StateDB,
+        *,
+        since: date | None = None,
+        dry_run: bool = False,
+        delete_from_zoom: bool = False,
+        privacy: str | None = None,
+        reporter: Reporter | None = None,
+        echo: Callable[[str], None] = lambda line: None,
+    ):
+        self.settings = settings
+        self.client = client
+        self.state = state
+        self.since = since
+        self.dry_run = dry_run
+        self.delete_from_zoom = delete_from_zoom
+        self.privacy = privacy
+        self.reporter = reporter or QuietReporter()
+        self.echo = echo
+        self.filter = MeetingFilter(settings.zoom.topic_pattern, settings.zoom.min_duration)
+        self.out = Path(settings.general.out)
+        self._quota_hit = False
+
+    # -- the run ----------------------------------------------------------------------------
+    def check_credentials(self) -> None:
+        """Zoom first, then YouTube (not in a dry run). Raises the service's error."""
+        self.client.token()
+        if not self.dry_run:
+            from pipeline import publishing
+
+            publishing.check_credentials(self.settings)
+
+    def window(self) -> tuple[date, date]:
+        until = datetime.now(UTC).date()
+        if self.since is not None:
+            return self.since, until
+        mark = self.state.watermark()
+        if mark is not None:
+            return mark.date(), until
+        return until - timedelta(days=self.settings.zoom.lookback_days), until
+
+    def run(self) -> BatchReport:
+        """List, queue and process. Returns the report; raises only for errors that stop the
+        whole batch (credentials, Zoom unreachable while listing)."""
+        self.check_credentials()
+        since, until = self.window()
+        report = BatchReport(since, until)
+        for row in self.state.rows(("running",)):  # left by a killed batch: resume them
+            self.state.update(row.uuid, status="queued")
+        listed = self._list(since, until, report)
+        if self.dry_run:
+            for meeting in listed:
+                row = self.state.get(meeting.uuid)
+                done = row is not None and row.status in ("done", "permanent")
+                result = "waiting" if meeting.processing else "would process"
+                if not done:
+                    report.outcomes.append(
+                        RecordingOutcome(
+                            meeting.uuid, meeting.topic, meeting.start_time.isoformat(), result
+                        )
+                    )
+            return report
+        for meeting in listed:
+            self.state.upsert_meeting(
+                meeting.raw, status="waiting" if meeting.processing else "queued"
+            )
+        for row in self.state.rows(("waiting",)):
+            if row.source == "webhook" and not ZoomMeeting.from_json(row.meeting or {}).processing:
+                self.state.update(row.uuid, status="queued")
+            elif row.uuid in {m.uuid for m in listed}:
+                report.outcomes.append(
+                    RecordingOutcome(row.uuid, row.topic, row.start_time, "waiting")
+                )
+        for row in self.state.rows(("queued", "failed")):
+            report.outcomes.append(self._process(row))
+        report.watermark = self._advance_watermark()
+        return report
+
+    def _list(self, since: date, until: date, report: BatchReport) -> list[ZoomMeeting]:
+        taken = []
+        for meeting in self.client.list_recordings(since, until):
+            reason = self.filter.rejects(meeting)
+            if reason:
+                report.skipped.append((meeting.topic, reason))
+            else:
+                taken.append(meeting)
+        return taken
+
+    # -- one recording ----------------------------------------------------------------------
+    def _process(self, row: RecordingRow) -> RecordingOutcome:
+        outcome = RecordingOutcome(row.uuid, row.topic, row.start_time, "published")
+        if self._quota_hit:
+            outcome.result = "deferred"
+            outcome.error = "YouTube quota exhausted earlier in this run"
+            return outcome
+        attempts = row.attempts + 1
+        self.state.update(row.uuid, status="running", attempts=attempts)
+        self.echo(f"{row.topic} ({row.start_time}): attempt {attempts}")
+        try:
+            outcome.video_url = self._process_steps(row)
+        except Exception as exc:  # one recording never stops the others
+            text = _error_text(exc)
+            retryable = bool(getattr(exc, "retryable", False)) or not isinstance(exc, PipelineError)
+            if _quota_exhausted(exc):
+                self._quota_hit = True
+            permanent = not retryable or attempts >= self.settings.zoom.max_attempts
+            if retryable and permanent:
+                text += f" (gave up after {attempts} attempts)"
+            status = "permanent" if permanent else "failed"
+            self.state.update(row.uuid, status=status, last_error=text)
+            log.debug("batch: %s failed", row.uuid, exc_info=True)
+            outcome.result, outcome.error = status, text
+            return outcome
+        self.state.update(row.uuid, status="done", last_error=None)
+        return outcome
+
+    def _meeting_and_token(self, row: RecordingRow) -> tuple[ZoomMeeting, str | None]:
+        data = row.meeting
+        if row.source == "webhook" and row.download_token and row.token_received_at:
+            received = datetime.fromisoformat(row.token_received_at)
+            if datetime.now(UTC) - received < DOWNLOAD_TOKEN_TTL and data:
+                return ZoomMeeting.from_json(data), row.download_token
+        if data is None or row.source != "batch":
+            return self.client.get_meeting(row.uuid), None
+        return ZoomMeeting.from_json(data), None
+
+    def _process_steps(self, row: RecordingRow) -> str | None:
+        from pipeline import publishing
+
+        steps = dict(row.steps)
+        meeting, token = self._meeting_and_token(row)
+        video_file = choose_video(meeting)
+        video, workdir = recording_paths(meeting, self.out)
+        if video_file is not None:
+            self.state.update(
+                row.uuid,
+                file_id=video_file.id,
+                recording_type=video_file.recording_type,
+                file_size=video_file.file_size,
+                local_path=str(video),
+                workdir=str(workdir),
+            )
+
+        def step(name: str, status: str) -> None:
+            steps[name] = status
+            self.state.set_step(row.uuid, name, status)
+
+        if steps.get("publish") != "done":
+            step("download", "running")
+            progress = self.reporter.stage_started("download", None)
+            fetched = fetch_recording(
+                self.client, meeting, self.out, token=token, progress=progress
+            )
+            self.reporter.stage_finished("download", "ran", 0.0, fetched.video.name)
+            step("download", "done")
+
+            step("process", "running")
+            media = probe(fetched.video)
+            Runner(
+                recording=Path(media.path),
+                media=media,
+                workspace=Workspace.for_recording(fetched.video, self.out),
+                settings=self.settings,
+                reporter=self.reporter,
+            ).run(all_stages())
+            step("process", "done")
+
+            step("publish", "running")
+            result = publishing.publish(
+                workdir, self.settings, privacy=self.privacy, video_id=row.video_id
+            )
+            self.state.update(row.uuid, video_id=result.video_id, video_url=result.url)
+            step("publish", "done")
+            url, video_id = result.url, result.video_id
+        else:
+            url, video_id = row.video_url, row.video_id
+
+        # only a recording whose upload YouTube confirmed with a video ID leaves Zoom
+        if self.delete_from_zoom and video_id and steps.get("trash") != "done":
+            step("trash", "running")
+            self.client.trash_meeting_recordings(row.uuid)
+            step("trash", "done")
+        return url
+
+    # -- watermark --------------------------------------------------------------------------
+    def _advance_watermark(self) -> datetime | None:
+        """Move the watermark to the oldest unfinished recording, or past the newest finished
+        one when none is open; never backwards."""
+        old = self.state.watermark()
+        rows = self.state.rows()
+        open_starts = [
+            r.start_time for r in rows if r.status in ("queued", "waiting", "failed", "running")
+        ]
+        done_starts = [r.start_time for r in rows if r.status in ("done", "permanent")]
+        if open_starts:
+            candidate = datetime.fromisoformat(min(open_starts).replace("Z", "+00:00"))
+        elif done_starts:
+            candidate = datetime.fromisoformat(max(done_starts).replace("Z", "+00:00"))
+        else:
+            return old
+        if old is None or candidate > old:
+            self.state.set_watermark(candidate)
+            return candidate
+        return old

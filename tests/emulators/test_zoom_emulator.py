@@ -70,7 +70,9 @@ def emulator():
         [EmulatedFile("MP4", "active_speaker", b"x" * 10, status="processing")],
     )
     for day in range(1, 8):
-        emu.add_meeting("Standup", start.replace(day=10 + day), [EmulatedFile("MP4", "active_speaker", b"s")])
+        emu.add_meeting(
+            "Standup", start.replace(day=10 + day), [EmulatedFile("MP4", "active_speaker", b"s")]
+        )
     yield emu
     emu.stop()
 
@@ -93,7 +95,12 @@ def test_list_pages_and_meeting_match_the_spec(emulator):
     while True:
         resp = requests.get(
             f"{emulator.api_url}/users/me/recordings",
-            params={"from": "2026-11-01", "to": "2026-11-30", "page_size": 4, "next_page_token": token},
+            params={
+                "from": "2026-11-01",
+                "to": "2026-11-30",
+                "page_size": 4,
+                "next_page_token": token,
+            },
             headers=headers,
             timeout=10,
         )
@@ -105,7 +112,9 @@ def test_list_pages_and_meeting_match_the_spec(emulator):
             break
     assert len(seen) == len(set(seen)) == 9
     one = requests.get(
-        f"{emulator.api_url}/meetings/{emulator.meetings[1].id}/recordings", headers=headers, timeout=10
+        f"{emulator.api_url}/meetings/{emulator.meetings[1].id}/recordings",
+        headers=headers,
+        timeout=10,
     )
     jsonschema.validate(one.json(), _schema("/meetings/{meetingId}/recordings"))
     assert one.json()["recording_files"][0]["status"] == "processing"
@@ -114,7 +123,9 @@ def test_list_pages_and_meeting_match_the_spec(emulator):
 def test_the_unpatched_spec_rejects_integer_type_so_the_patch_is_needed(emulator):
     headers = {"Authorization": f"Bearer {_token(emulator)}"}
     body = requests.get(
-        f"{emulator.api_url}/meetings/{emulator.meetings[0].id}/recordings", headers=headers, timeout=10
+        f"{emulator.api_url}/meetings/{emulator.meetings[0].id}/recordings",
+        headers=headers,
+        timeout=10,
     ).json()
     raw = _spec()["paths"]["/meetings/{meetingId}/recordings"]["get"]["responses"]["200"]
     with pytest.raises(jsonschema.ValidationError):
@@ -143,7 +154,9 @@ def test_requests_outside_the_spec_are_refused(emulator):
 def test_uuid_with_slashes_needs_double_encoding(emulator):
     headers = {"Authorization": f"Bearer {_token(emulator)}"}
     once = requests.get(
-        f"{emulator.api_url}/meetings/%2Fab%2F%2Fcd%2Bef%3D%3D/recordings", headers=headers, timeout=10
+        f"{emulator.api_url}/meetings/%2Fab%2F%2Fcd%2Bef%3D%3D/recordings",
+        headers=headers,
+        timeout=10,
     )
     twice = requests.get(
         f"{emulator.api_url}/meetings/%252Fab%252F%252Fcd%252Bef%253D%253D/recordings",
@@ -157,10 +170,14 @@ def test_uuid_with_slashes_needs_double_encoding(emulator):
 def test_download_redirects_and_honours_range(emulator):
     headers = {"Authorization": f"Bearer {_token(emulator)}"}
     f = emulator.meetings[0].files[0]
-    first = requests.get(f"{emulator.url}/rec/download/{f.id}", headers=headers, allow_redirects=False, timeout=10)
+    first = requests.get(
+        f"{emulator.url}/rec/download/{f.id}", headers=headers, allow_redirects=False, timeout=10
+    )
     assert first.status_code == 302 and "/file/" in first.headers["Location"]
     part = requests.get(
-        f"{emulator.url}/rec/download/{f.id}", headers={**headers, "Range": "bytes=600-"}, timeout=10
+        f"{emulator.url}/rec/download/{f.id}",
+        headers={**headers, "Range": "bytes=600-"},
+        timeout=10,
     )
     assert part.status_code == 206 and part.content == f.content[600:]
     assert part.headers["Content-Range"] == "bytes 600-999/1000"

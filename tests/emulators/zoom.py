@@ -302,7 +302,9 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.emulator.take_fault(path)
         if fault is None:
             return False
-        headers = {"X-RateLimit-Type": "QPS", "X-RateLimit-Limit": "30"} if fault.status == 429 else {}
+        headers = (
+            {"X-RateLimit-Type": "QPS", "X-RateLimit-Limit": "30"} if fault.status == 429 else {}
+        )
         if fault.retry_after is not None:
             headers["Retry-After"] = fault.retry_after
         self._send(fault.status, fault.body, headers)
@@ -326,7 +328,9 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             client_id, client_secret = params.get("client_id"), params.get("client_secret")
         if (client_id, client_secret) != (self.emulator.client_id, self.emulator.client_secret):
-            self._send(400, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"})
+            self._send(
+                400, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
+            )
             return
         if params.get("grant_type") != "account_credentials":
             self._send(400, {"reason": "Unsupported grant type", "error": "unsupported_grant_type"})
@@ -362,7 +366,11 @@ class _Handler(BaseHTTPRequestHandler):
             if self.emulator.find_file(file_id) is None:
                 self._send(404, {"code": 3301, "message": "This recording does not exist."})
                 return
-            self._send(302, None, {"Location": f"{self.emulator.url}/file/{file_id}?sig={secrets.token_hex(8)}"})
+            self._send(
+                302,
+                None,
+                {"Location": f"{self.emulator.url}/file/{file_id}?sig={secrets.token_hex(8)}"},
+            )
             return
         parts = self.path.split("?")[0].split("/")
         if len(parts) == 5 and parts[1:3] == ["v2", "users"] and parts[4] == "recordings":
@@ -371,7 +379,9 @@ class _Handler(BaseHTTPRequestHandler):
         if len(parts) == 5 and parts[1:3] == ["v2", "meetings"] and parts[4] == "recordings":
             meeting = self._meeting(parts[3])
             if meeting is None:
-                self._send(404, {"code": 3301, "message": "There is no recording for this meeting."})
+                self._send(
+                    404, {"code": 3301, "message": "There is no recording for this meeting."}
+                )
             else:
                 self._send(200, self.emulator.meeting_json(meeting))
             return
@@ -405,13 +415,26 @@ class _Handler(BaseHTTPRequestHandler):
         return next((m for m in self.emulator.meetings if m.uuid == value), None)
 
     def _list_recordings(self, query: dict[str, list[str]]) -> None:
-        allowed = {"from", "to", "page_size", "next_page_token", "mc", "trash", "trash_type", "meeting_id"}
+        allowed = {
+            "from",
+            "to",
+            "page_size",
+            "next_page_token",
+            "mc",
+            "trash",
+            "trash_type",
+            "meeting_id",
+        }
         unknown = set(query) - allowed
         try:
             if unknown:
                 raise ValueError(f"unknown parameter(s) {sorted(unknown)}")
             today = datetime.now(UTC).date()
-            start = date.fromisoformat(query["from"][0]) if "from" in query else today - timedelta(days=1)
+            start = (
+                date.fromisoformat(query["from"][0])
+                if "from" in query
+                else today - timedelta(days=1)
+            )
             end = date.fromisoformat(query["to"][0]) if "to" in query else today
             page_size = int(query.get("page_size", ["30"])[0])
             if not 1 <= page_size <= 300:
@@ -426,10 +449,16 @@ class _Handler(BaseHTTPRequestHandler):
         if query.get("next_page_token", [""])[0]:
             offset = _PAGE_TOKENS.get(query["next_page_token"][0], -1)
             if offset < 0:
-                self._send(400, {"code": 300, "message": "The next page token is invalid or expired."})
+                self._send(
+                    400, {"code": 300, "message": "The next page token is invalid or expired."}
+                )
                 return
         matching = sorted(
-            (m for m in self.emulator.meetings if start <= m.start_time.astimezone(UTC).date() <= end),
+            (
+                m
+                for m in self.emulator.meetings
+                if start <= m.start_time.astimezone(UTC).date() <= end
+            ),
             key=lambda m: m.start_time,
             reverse=True,
         )
@@ -482,7 +511,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Accept-Ranges", "bytes")
         if start:
-            self.send_header("Content-Range", f"bytes {start}-{len(f.content) - 1}/{len(f.content)}")
+            self.send_header(
+                "Content-Range", f"bytes {start}-{len(f.content) - 1}/{len(f.content)}"
+            )
         self.end_headers()
         if fault is not None and fault.kind in ("drop", "stall"):
             self.wfile.write(body[: fault.after_bytes])

@@ -58,7 +58,9 @@ def test_dropped_connection_resumes_from_the_partial_file(emulator, client, tmp_
     file = video_of(client)
     emulator.drop_download(file.id, after_bytes=100_000, times=2)
     seen = []
-    target = download_file(client, file, tmp_path / "talk.mp4", progress=lambda d, t: seen.append(d))
+    target = download_file(
+        client, file, tmp_path / "talk.mp4", progress=lambda d, t: seen.append(d)
+    )
     assert target.read_bytes() == VIDEO
     starts = [start for fid, start in emulator.downloads if fid == file.id]
     assert starts[0] == 0 and 0 < starts[1] <= 100_000 and starts[1] < starts[2] <= 200_000
@@ -83,7 +85,10 @@ def test_html_page_with_200_is_refused_then_retried(emulator, client, tmp_path):
     with pytest.raises(ZoomTransientError, match="HTML page"):
         download_file(client, file, tmp_path / "b.mp4")
     assert not (tmp_path / "b.mp4").exists()
-    assert not part_path(tmp_path / "b.mp4").exists() or part_path(tmp_path / "b.mp4").stat().st_size == 0
+    assert (
+        not part_path(tmp_path / "b.mp4").exists()
+        or part_path(tmp_path / "b.mp4").stat().st_size == 0
+    )
 
 
 def test_size_mismatch_is_not_accepted(client, tmp_path):

@@ -12,10 +12,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from emulators.zoom import EmulatedFile, ZoomEmulator
 
 from pipeline.state import StateDB
 from pipeline.zoom_recordings import ZoomMeeting
+from tests.emulators.zoom import EmulatedFile, ZoomEmulator
 
 TODAY = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
 VIEWS = {

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import requests
 
-from emulators.zoom import EmulatedFile, ZoomEmulator
+from tests.emulators.zoom import EmulatedFile, ZoomEmulator
 
 #: a copy of /work/shared/api/zoom-cloud-recording.openapi.json (Zoom API 2.0.0)
 SPEC = Path(__file__).parent / "zoom-cloud-recording.openapi.json"

@@ -7,13 +7,13 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from emulators.zoom import EmulatedFile, ZoomEmulator
 
 from pipeline.errors import ZoomError, ZoomTransientError
 from pipeline.services.zoom import ZoomClient
 from pipeline.services.zoom_download import download_file, part_path
 from pipeline.settings import ZoomSettings
 from pipeline.zoom_recordings import RecordingFile, choose_video
+from tests.emulators.zoom import EmulatedFile, ZoomEmulator
 
 START = datetime(2026, 9, 1, 16, 0, tzinfo=UTC)
 VIDEO = os.urandom(300_000)

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
-from emulators.zoom import EmulatedFile, ZoomEmulator
 
 from pipeline.services.zoom_webhook import signature
 from pipeline.state import StateDB
+from tests.emulators.zoom import EmulatedFile, ZoomEmulator
 
 SECRET = "whsec-test-0123456789"
 

@@ -65,8 +65,8 @@ def _error_text(exc: BaseException) -> str:
 
 
 def _quota_exhausted(exc: BaseException) -> bool:
-    text = f"{getattr(exc, 'reason', '')} {exc}".lower()
-    return "quota" in text
+    """YouTube's daily quota is spent: nothing more can be published until it resets."""
+    return type(exc).__name__ == "QuotaExceededError" or "quota" in str(exc).lower()
 
 
 class Batch:
@@ -179,7 +179,10 @@ class Batch:
             text = _error_text(exc)
             retryable = bool(getattr(exc, "retryable", False)) or not isinstance(exc, PipelineError)
             if _quota_exhausted(exc):
+                # not the recording's fault: it keeps its attempts and waits for the reset
                 self._quota_hit = True
+                attempts = row.attempts
+                self.state.update(row.uuid, attempts=attempts)
             permanent = not retryable or attempts >= self.settings.zoom.max_attempts
             if retryable and permanent:
                 text += f" (gave up after {attempts} attempts)"

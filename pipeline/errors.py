@@ -95,10 +95,10 @@ class ZoomTransientError(ZoomError):
 class BatchLockedError(PipelineError):
     """Another batch holds the lock."""
 
-    exit_code = 10
+    exit_code = 21
 
 
 class BatchIncompleteError(PipelineError):
     """The batch finished, but at least one recording failed (see the summary)."""
 
-    exit_code = 11
+    exit_code = 20

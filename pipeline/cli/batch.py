@@ -95,8 +95,8 @@ def batch_command(since, dry_run, delete_from_zoom, privacy, config, out, quiet,
     and zoom.min_duration, skips ones Zoom is still processing (next run), and publishes
     each exactly once. A failing recording does not stop the others: temporary failures are
     retried on later runs (zoom.max_attempts), others are marked; see `pipeline status`.
-    Only one batch runs at a time. Exit code 0: all good; 11: some recording failed;
-    10: another batch is running.
+    Only one batch runs at a time. Exit code 0: all good; 20: some recording failed;
+    21: another batch is running.
     """
     setup_logging(debug)
     settings = resolve_settings(config, out)

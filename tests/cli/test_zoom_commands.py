@@ -207,7 +207,7 @@ def test_a_second_batch_exits_with_a_clear_message(emulator, tmp_path):
         second = pipeline(
             "batch", "--dry-run", "--out", "out", env=env_for(emulator, tmp_path), cwd=tmp_path
         )
-        assert second.returncode == 10
+        assert second.returncode == 21
         assert f"another batch is running (pid {holder.pid}" in second.stderr
         assert emulator.token_requests == 0
     finally:

@@ -1,6 +1,7 @@
 """Bringing one Zoom meeting's files home: the chosen MP4 to `<out>/zoom/<slug>.mp4` and the
 chat and Zoom transcript into the work folder that `pipeline run` will use for that video
-(`<out>/<slug>/zoom_chat.txt`, `zoom_transcript.vtt`), where later stages find them."""
+(`<out>/<slug>/zoom_chat.txt`, `zoom_transcript.vtt`), where later stages find them, with
+`zoom_meeting.json` (uuid, id, topic, start_time, duration) for titles and descriptions."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from pipeline.errors import ZoomError
 from pipeline.progress import ProgressCallback, no_progress
 from pipeline.services.zoom import ZoomClient
 from pipeline.services.zoom_download import download_file
-from pipeline.workspace import Workspace
+from pipeline.workspace import Workspace, write_json_atomic
 from pipeline.zoom_recordings import RecordingFile, ZoomMeeting, choose_video, companion_files
 
 log = logging.getLogger(__name__)
 
 DOWNLOADS = "zoom"
+MEETING_RECORD = "zoom_meeting.json"
 
 
 @dataclass
@@ -56,6 +58,18 @@ def fetch_recording(
         )
     video, workdir = recording_paths(meeting, out)
     download_file(client, video_file, video, token=token, progress=progress)
+    workdir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(
+        workdir / MEETING_RECORD,
+        {
+            "uuid": meeting.uuid,
+            "id": meeting.id,
+            "topic": meeting.topic,
+            "start_time": meeting.start_time.isoformat(),
+            "duration": meeting.duration,
+            "recording_type": video_file.recording_type,
+        },
+    )
     companions = {}
     for name, file in companion_files(meeting).items():
         if not file.completed:

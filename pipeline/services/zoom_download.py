@@ -19,7 +19,8 @@ from pipeline.zoom_recordings import RecordingFile
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1 << 16
+#: small enough that a killed download leaves most of what arrived on disk
+CHUNK = 1 << 14
 PART_SUFFIX = ".part"
 
 

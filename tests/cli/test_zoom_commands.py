@@ -109,6 +109,8 @@ def test_fetch_by_uuid_picks_one_view_and_companions(emulator, tmp_path):
     assert list(video.parent.iterdir()) == [video]  # one view only, no .part left
     assert (tmp_path / info["companions"]["zoom_chat.txt"]).read_bytes() == CHAT
     assert (tmp_path / info["workdir"]) == (tmp_path / "out" / video.stem)
+    record = json.loads((tmp_path / info["workdir"] / "zoom_meeting.json").read_text())
+    assert (record["uuid"], record["topic"]) == ("/xY//z+w==", "Community Office Hours")
     by_id = pipeline(
         "fetch", "81111111111", "--out", "out", "-q", env=env_for(emulator, tmp_path), cwd=tmp_path
     )

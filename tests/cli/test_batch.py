@@ -137,7 +137,8 @@ def nights(tmp_path_factory, clip):
     )
     z.add_meeting("Office Hours teaser", DAY - timedelta(days=3), [talk(clip)], duration=3)
     flaky = z.add_meeting("Office Hours: plugins", DAY - timedelta(days=2), [talk(clip)])
-    z.drop_download(flaky.files[0].id, after_bytes=len(clip) // 3, times=2)
+    # each try gets 20 kB before the connection drops; the client keeps whole 16 KiB blocks
+    z.drop_download(flaky.files[0].id, after_bytes=20_000, times=2)
 
     results = {"first": world.batch(), "videos_after_first": len(world.youtube.videos)}
     results["watermark_after_first"] = world.state.watermark()
@@ -197,11 +198,8 @@ def test_only_the_preferred_view_was_downloaded(nights):
 def test_failing_download_was_retried_and_resumed(nights):
     world, flaky = nights["world"], nights["flaky"]
     starts = world.downloads_of(flaky.files[0])
-    assert (
-        len(starts) == 3
-        and starts[0] == 0
-        and 0 < starts[1] < starts[2] < len(flaky.files[0].content)
-    )
+    assert len(starts) == 3 and starts[0] == 0
+    assert 0 < starts[1] <= 20_000 and starts[1] < starts[2] <= starts[1] + 20_000
 
 
 def test_second_night_publishes_nothing(nights):

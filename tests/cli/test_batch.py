@@ -140,6 +140,16 @@ def nights(tmp_path_factory, clip):
     # each try gets 20 kB before the connection drops; the client keeps whole 16 KiB blocks
     z.drop_download(flaky.files[0].id, after_bytes=20_000, times=2)
 
+    # older than the listing window: only a webhook event (with its download token) knows it
+    archive = z.add_meeting("Office Hours archive", DAY - timedelta(days=60), [talk(clip)])
+    event = z.webhook_event(archive)
+    world.state.upsert_meeting(
+        event["payload"]["object"],
+        status="queued",
+        source="webhook",
+        download_token=event["download_token"],
+    )
+
     results = {"first": world.batch(), "videos_after_first": len(world.youtube.videos)}
     results["watermark_after_first"] = world.state.watermark()
     results["downloads_after_first"] = len(z.downloads)
@@ -175,6 +185,7 @@ def test_first_night_publishes_each_matching_meeting_once(nights):
     first = nights["first"]
     assert first.returncode == 0, first.stderr
     assert by_topic(first) == {
+        "Office Hours archive": "published",
         "Community Office Hours": "published",
         "Demo Day": "waiting",
         "Office Hours: plugins": "published",
@@ -183,7 +194,18 @@ def test_first_night_publishes_each_matching_meeting_once(nights):
         "shorter than 10 min",
         "topic does not match",
     ]
-    assert nights["videos_after_first"] == 2
+    assert nights["videos_after_first"] == 3
+
+
+def test_webhook_queued_meeting_is_downloaded_with_its_download_token(nights):
+    world, archive, event = nights["world"], nights["archive"], nights["event"]
+    asked = [
+        headers.get("Authorization")
+        for method, path, headers in world.zoom.requests
+        if path.startswith(f"/rec/download/{archive.files[0].id}")
+    ]
+    assert asked == [f"Bearer {event['download_token']}"]
+    assert world.state.get(archive.uuid).status == "done"
 
 
 def test_only_the_preferred_view_was_downloaded(nights):
@@ -207,7 +229,7 @@ def test_second_night_publishes_nothing(nights):
     assert second.returncode == 0, second.stderr
     assert by_topic(second) == {"Demo Day": "waiting"}
     assert nights["downloads_after_second"] == nights["downloads_after_first"]
-    assert nights["videos_after_second"] == nights["videos_after_first"] == 2
+    assert nights["videos_after_second"] == nights["videos_after_first"] == 3
 
 
 def test_processing_meeting_is_published_when_zoom_is_done(nights):
@@ -221,7 +243,7 @@ def test_every_published_video_is_one_meeting_once(nights):
     rows = {r.topic: r for r in world.state.rows()}
     published = {r.video_id for r in rows.values() if r.status == "done"}
     assert published == set(world.youtube.videos)
-    assert len(published) == 4  # office hours, plugins, demo day, demo day II
+    assert len(published) == 5  # archive, office hours, plugins, demo day, demo day II
     clip = nights["flaky"].files[0].content
     assert all(data == clip for data in world.youtube.video_bytes.values())
     assert rows["Community Office Hours"].steps == {
@@ -281,9 +303,11 @@ def test_killed_mid_download_with_a_second_batch_refused_then_resumed(one_meetin
         first.wait()
         stall.release.set()
     kept = next(parts.glob("*.part")).stat().st_size
-    rerun = world.batch()
+    rerun = world.batch("--delete-from-zoom")
     assert rerun.returncode == 0, rerun.stderr
     assert "took over a stale lock" in rerun.stderr
+    assert world.zoom.deleted == [meeting.uuid]  # after YouTube confirmed the upload
+    assert world.state.get(meeting.uuid).steps["trash"] == "done"
     assert by_topic(rerun) == {"Office Hours": "published"}
     assert world.downloads_of(file) == [0, kept]
     assert len(world.youtube.videos) == 1
@@ -307,3 +331,13 @@ def test_killed_mid_upload_resumes_the_same_upload(one_meeting):
     assert world.downloads_of(meeting.files[0]) == [0]  # the finished download was kept
     video_id = world.state.get(meeting.uuid).video_id
     assert world.youtube.video_bytes[video_id] == meeting.files[0].content
+
+
+def test_youtube_credentials_are_checked_before_anything_is_downloaded(one_meeting):
+    world, meeting = one_meeting
+    world.youtube.revoke_refresh_token()
+    result = world.batch()
+    assert result.returncode == 8, result.stderr
+    assert world.zoom.downloads == []
+    assert not any("/recordings" in path for _, path, _ in world.zoom.requests)
+    assert world.state.rows() == []

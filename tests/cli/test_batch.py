@@ -167,7 +167,14 @@ def nights(tmp_path_factory, clip):
     results["fifth"] = world.batch()
     results["watermark_after_fifth"] = world.state.watermark()
     results.update(
-        world=world, views=views, processing=processing, flaky=flaky, broken=broken, fine=fine
+        world=world,
+        views=views,
+        archive=archive,
+        event=event,
+        processing=processing,
+        flaky=flaky,
+        broken=broken,
+        fine=fine,
     )
     yield results
     world.stop()

@@ -220,6 +220,18 @@ class ZoomClient:
             )
         return resp
 
+    def get_file(
+        self, url: str, headers: dict[str, str], token: str | None = None
+    ) -> requests.Response:
+        """A streamed GET of a download URL, following the redirect to the file; with the
+        app's token (renewed on a 401), or with `token` (a webhook's download token).
+        Raises ZoomTransientError when Zoom cannot be reached."""
+        if token:
+            return self._send(
+                "GET", url, headers={**headers, "Authorization": f"Bearer {token}"}, stream=True
+            )
+        return self._authorized("GET", url, headers=headers, stream=True)
+
     def _authorized(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         extra = kwargs.pop("headers", {})
         for renewed in (False, True):

@@ -69,11 +69,7 @@ def _attempt(
         return
     headers = {"Range": f"bytes={offset}-"} if offset else {}
     what = f"the download of {file.file_type} {file.id}"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-        resp = client._send("GET", file.download_url, headers=headers, stream=True)
-    else:
-        resp = client._authorized("GET", file.download_url, headers=headers, stream=True)
+    resp = client.get_file(file.download_url, headers, token)
     with resp:
         if resp.status_code == 429 or resp.status_code >= 500:
             raise transient_from_response(resp, what)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.errors import InputError, MediaError, PipelineError
 from pipeline.media.probe import probe
 from pipeline.progress import QuietReporter, Reporter
 from pipeline.runner import Runner
@@ -97,6 +97,9 @@ class Batch:
         self.filter = MeetingFilter(settings.zoom.topic_pattern, settings.zoom.min_duration)
         self.out = Path(settings.general.out)
         self._quota_hit = False
+        #: the video of the recording being processed (removed when it proves damaged)
+        self._video: Path | None = None
+        self._step = ""
 
     # -- the run ----------------------------------------------------------------------------
     def check_credentials(self) -> None:
@@ -171,6 +174,7 @@ class Batch:
             outcome.error = "YouTube quota exhausted earlier in this run"
             return outcome
         attempts = row.attempts + 1
+        self._video, self._step = None, ""
         self.state.update(row.uuid, status="running", attempts=attempts)
         self.echo(f"{row.topic} ({row.start_time}): attempt {attempts}")
         try:
@@ -180,9 +184,17 @@ class Batch:
             retryable = bool(getattr(exc, "retryable", False)) or not isinstance(exc, PipelineError)
             if _quota_exhausted(exc):
                 # not the recording's fault: it keeps its attempts and waits for the reset
-                self._quota_hit = True
+                self._quota_hit = retryable = True
                 attempts = row.attempts
                 self.state.update(row.uuid, attempts=attempts)
+            if (
+                self._step == "process"
+                and isinstance(exc, MediaError | InputError)
+                and self._video is not None
+            ):
+                # a damaged download: `pipeline retry` must fetch it again, not reuse it
+                self._video.unlink(missing_ok=True)
+                self.state.set_step(row.uuid, "download", "discarded")
             permanent = not retryable or attempts >= self.settings.zoom.max_attempts
             if retryable and permanent:
                 text += f" (gave up after {attempts} attempts)"
@@ -211,6 +223,7 @@ class Batch:
         meeting, token = self._meeting_and_token(row)
         video_file = choose_video(meeting)
         video, workdir = recording_paths(meeting, self.out)
+        self._video = video
         if video_file is not None:
             self.state.update(
                 row.uuid,
@@ -222,6 +235,7 @@ class Batch:
             )
 
         def step(name: str, status: str) -> None:
+            self._step = name
             steps[name] = status
             self.state.set_step(row.uuid, name, status)
 

@@ -161,6 +161,9 @@ def nights(tmp_path_factory, clip):
     results["watermark_after_third"] = world.state.watermark()
     broken = z.add_meeting("Office Hours: broken", DAY - timedelta(days=1), [talk(clip)])
     z.html_download(broken.files[0].id, times=1000)
+    corrupt = z.add_meeting(
+        "Office Hours: corrupt", DAY - timedelta(hours=20), [talk(b"\x00garbage" * 3000)]
+    )
     fine = z.add_meeting("Demo Day II", DAY - timedelta(hours=5), [talk(clip)])
     results["fourth"] = world.batch()
     results["watermark_after_fourth"] = world.state.watermark()
@@ -174,6 +177,7 @@ def nights(tmp_path_factory, clip):
         processing=processing,
         flaky=flaky,
         broken=broken,
+        corrupt=corrupt,
         fine=fine,
     )
     yield results
@@ -264,9 +268,17 @@ def test_every_published_video_is_one_meeting_once(nights):
 def test_one_failure_does_not_stop_the_others_and_sets_the_exit_code(nights):
     fourth = nights["fourth"]
     assert fourth.returncode == 20
-    assert by_topic(fourth) == {"Office Hours: broken": "failed", "Demo Day II": "published"}
-    assert "HTML page" in report(fourth)["recordings"][0]["error"]
-    assert "1 of 2 recording(s) failed" in fourth.stderr
+    assert by_topic(fourth) == {
+        "Office Hours: broken": "failed",
+        "Office Hours: corrupt": "permanent",
+        "Demo Day II": "published",
+    }
+    errors = {o["topic"]: o["error"] for o in report(fourth)["recordings"]}
+    assert "HTML page" in errors["Office Hours: broken"]
+    assert "2 of 3 recording(s) failed" in fourth.stderr
+    corrupt = nights["world"].state.get(nights["corrupt"].uuid)
+    assert corrupt.attempts == 1 and corrupt.steps["download"] == "discarded"
+    assert not Path(corrupt.local_path).exists()  # `pipeline retry` will download it again
     fifth = nights["fifth"]
     assert fifth.returncode == 20
     assert by_topic(fifth) == {"Office Hours: broken": "permanent"}

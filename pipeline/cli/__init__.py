@@ -8,6 +8,7 @@ import sys
 import click
 
 from pipeline import __version__
+from pipeline.cli.review import review_command
 from pipeline.cli.run import run_command
 from pipeline.cli.transcribe import transcribe_command
 from pipeline.errors import PipelineError
@@ -26,6 +27,7 @@ def cli() -> None:
 
 cli.add_command(run_command)
 cli.add_command(transcribe_command)
+cli.add_command(review_command)
 
 
 def main(argv: list[str] | None = None) -> None:

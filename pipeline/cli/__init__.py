@@ -10,6 +10,7 @@ import click
 from pipeline import __version__
 from pipeline.cli.batch import batch_command
 from pipeline.cli.fetch import fetch_command
+from pipeline.cli.review import review_command
 from pipeline.cli.run import run_command
 from pipeline.cli.status import retry_command, status_command
 from pipeline.cli.transcribe import transcribe_command
@@ -38,6 +39,7 @@ cli.add_command(batch_command)
 cli.add_command(status_command)
 cli.add_command(retry_command)
 cli.add_command(webhook_command)
+cli.add_command(review_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -96,3 +96,24 @@ def test_rerun_skips_and_force_redoes(transcribed, talk_mp4):
         "probe": "skipped",
         "transcribe": "ran",
     }
+
+
+def test_short_windows_give_the_same_words_in_order(tmp_path, talk_mp4, talk_truth):
+    """Transcribing in 15 s windows (how a long recording stays flat in memory) keeps the text
+    and keeps times ascending across window boundaries."""
+    result = run_pipeline(
+        "transcribe",
+        str(talk_mp4),
+        "--out",
+        str(tmp_path),
+        "-q",
+        env={"PIPELINE_TRANSCRIBE_WINDOW_SECONDS": "15"},
+    )
+    assert result.code == 0, result.stderr
+    transcript = json.loads((tmp_path / "talk" / "transcript.json").read_text())
+    assert transcript["options"]["window_seconds"] == 15
+    wer = jiwer.wer(_normalise(talk_truth["text"]), _normalise(transcript["text"]))
+    assert wer <= 0.15, transcript["text"]
+    starts = [w["start"] for s in transcript["segments"] for w in s["words"]]
+    assert starts == sorted(starts)
+    assert starts[-1] > 45  # times are offset by each window's start

@@ -47,8 +47,9 @@ def test_rows_steps_and_requeue(tmp_path):
         state.requeue("unknown")
 
 
-def test_webhook_token_is_kept(tmp_path):
+def test_webhook_token_is_kept_in_a_private_file(tmp_path):
     state = StateDB(tmp_path / "state.db")
+    assert (tmp_path / "state.db").stat().st_mode & 0o077 == 0
     row = state.upsert_meeting(MEETING, status="queued", source="webhook", download_token="tok")
     assert row.download_token == "tok" and row.token_received_at and row.source == "webhook"
     assert row.meeting["topic"] == "Office Hours"

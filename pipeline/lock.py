@@ -17,6 +17,11 @@ from pipeline.errors import BatchLockedError
 log = logging.getLogger(__name__)
 
 
+def batch_lock_path(state_db: Path) -> Path:
+    """The lock file of the batch working on `state_db`: `<state_db>.lock`."""
+    return Path(state_db).with_name(Path(state_db).name + ".lock")
+
+
 class BatchLock:
     """Held between `acquire()` and `release()` (or as a context manager)."""
 

@@ -16,7 +16,7 @@ from pipeline.cli.common import (
     setup_logging,
 )
 from pipeline.errors import BatchIncompleteError, UsageError
-from pipeline.lock import BatchLock
+from pipeline.lock import BatchLock, batch_lock_path
 from pipeline.services.zoom import ZoomClient
 from pipeline.state import StateDB, state_db_path
 
@@ -102,7 +102,7 @@ def batch_command(since, dry_run, delete_from_zoom, privacy, config, out, quiet,
     settings = resolve_settings(config, out)
     state_path = state_db_path(settings)
     state_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = BatchLock(state_path.with_name(state_path.name + ".lock")).acquire()
+    lock = BatchLock(batch_lock_path(state_path)).acquire()
     try:
         if lock.took_over and not quiet:
             click.echo(f"took over a stale lock ({lock.took_over})", err=True)

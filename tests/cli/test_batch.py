@@ -11,13 +11,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.services.zoom_webhook import signature
 from pipeline.state import StateDB
 from tests.emulators.zoom import EmulatedFile, ZoomEmulator
 
@@ -362,3 +365,55 @@ def test_youtube_credentials_are_checked_before_anything_is_downloaded(one_meeti
     assert world.zoom.downloads == []
     assert not any("/recordings" in path for _, path, _ in world.zoom.requests)
     assert world.state.rows() == []
+
+
+def test_webhook_with_process_publishes_at_once(one_meeting):
+    world, meeting = one_meeting
+    secret = "whsec-batch-0123456789"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "webhook",
+            "--port",
+            "0",
+            "--host",
+            "127.0.0.1",
+            "--process",
+        ],
+        cwd=world.root,
+        env={**world.env, "ZOOM_WEBHOOK_SECRET_TOKEN": secret},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    watchdog = threading.Timer(240, proc.kill)  # a hung worker fails the test, not the suite
+    watchdog.start()
+    try:
+        url = proc.stdout.readline().split()[2]
+        event = world.zoom.webhook_event(meeting)
+        body = json.dumps(event).encode()
+        stamp = str(int(time.time()))
+        reply = requests.post(
+            url,
+            data=body,
+            headers={
+                "x-zm-request-timestamp": stamp,
+                "x-zm-signature": signature(secret, stamp, body),
+            },
+            timeout=10,
+        )
+        assert reply.json() == {"status": "queued", "uuid": meeting.uuid}
+        assert proc.stdout.readline().strip() == f"queued {meeting.uuid}"
+        result = proc.stdout.readline().strip()
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        proc.wait()
+    (video_id,) = world.youtube.videos
+    assert result.startswith("published: Office Hours") and video_id in result
+    auth = {
+        h.get("Authorization") for _, p, h in world.zoom.requests if p.startswith("/rec/download/")
+    }
+    assert auth == {f"Bearer {event['download_token']}"}

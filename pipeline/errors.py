@@ -90,6 +90,8 @@ class ZoomTransientError(ZoomError):
     """Zoom failed in a way that may pass: 5xx, 429, a dropped connection, a short file."""
 
     retryable = True
+    #: seconds Zoom asked us to wait (Retry-After), when it said
+    retry_after: float | None = None
 
 
 class BatchLockedError(PipelineError):

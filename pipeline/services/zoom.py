@@ -28,6 +28,8 @@ PAGE_SIZE = 300
 #: seconds before expiry at which a cached token is no longer used
 TOKEN_MARGIN = 60
 TIMEOUT = (10, 60)
+#: a longer Retry-After (a daily limit) is not waited for: the next run tries again
+MAX_RETRY_AFTER_S = 300.0
 
 
 def mask(secret: str) -> str:
@@ -89,7 +91,7 @@ def transient_from_response(resp: requests.Response, what: str) -> ZoomTransient
         f"Zoom answered {resp.status_code} to {what}",
         hint="a temporary failure; the next run retries it",
     )
-    error.retry_after = parse_retry_after(resp.headers.get("Retry-After"))  # type: ignore[attr-defined]
+    error.retry_after = parse_retry_after(resp.headers.get("Retry-After"))
     return error
 
 
@@ -134,7 +136,12 @@ class ZoomClient:
     def retrying(self) -> tenacity.Retrying:
         """The retry policy: transient Zoom errors, up to `max_tries` attempts."""
         return tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(ZoomTransientError),
+            retry=tenacity.retry_if_exception(
+                lambda e: (
+                    isinstance(e, ZoomTransientError)
+                    and (e.retry_after or 0.0) <= MAX_RETRY_AFTER_S
+                )
+            ),
             stop=tenacity.stop_after_attempt(self.max_tries),
             wait=self._wait,
             sleep=self.sleep,

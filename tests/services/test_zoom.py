@@ -120,6 +120,15 @@ def test_429_honours_retry_after_seconds_and_dates(emulator):
     assert 30 < sleeps[1] <= 40
 
 
+def test_a_retry_after_of_hours_is_not_waited_for(emulator):
+    emulator.add_meeting("Office Hours", START, [mp4()], meeting_id=7)
+    client, sleeps = client_for(emulator)
+    emulator.fail_next("/v2/meetings", 429, retry_after="7200")
+    with pytest.raises(ZoomTransientError, match="429"):
+        client.get_meeting(7)
+    assert sleeps == []
+
+
 def test_parse_retry_after_forms():
     now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     assert parse_retry_after("12", now) == 12

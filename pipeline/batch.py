@@ -181,6 +181,8 @@ class Batch:
             outcome.video_url = self._process_steps(row)
         except Exception as exc:  # one recording never stops the others
             text = _error_text(exc)
+            if self._step:
+                self.state.set_step(row.uuid, self._step, "failed")
             retryable = bool(getattr(exc, "retryable", False)) or not isinstance(exc, PipelineError)
             if _quota_exhausted(exc):
                 # not the recording's fault: it keeps its attempts and waits for the reset

@@ -287,6 +287,7 @@ def test_one_failure_does_not_stop_the_others_and_sets_the_exit_code(nights):
     assert by_topic(fifth) == {"Office Hours: broken": "permanent"}
     row = nights["world"].state.get(nights["broken"].uuid)
     assert row.status == "permanent" and row.attempts == 2 and "gave up after 2" in row.last_error
+    assert row.steps == {"download": "failed"}
 
 
 def test_watermark_only_passes_finished_recordings(nights):

@@ -8,6 +8,9 @@ import sys
 import click
 
 from pipeline import __version__
+from pipeline.cli.auth import auth_group
+from pipeline.cli.lockdown import lockdown_command, republish_command
+from pipeline.cli.publish import publish_command
 from pipeline.cli.run import run_command
 from pipeline.cli.transcribe import transcribe_command
 from pipeline.errors import PipelineError
@@ -21,11 +24,17 @@ def cli() -> None:
     \b
     pipeline run recording.mp4       transcript, captions and every later stage
     pipeline transcribe recording.mp4
+    pipeline publish pipeline-out/recording    upload to YouTube (resumable)
+    pipeline lockdown VIDEO_ID            make a leaking video private now
     """
 
 
 cli.add_command(run_command)
 cli.add_command(transcribe_command)
+cli.add_command(publish_command)
+cli.add_command(auth_group)
+cli.add_command(lockdown_command)
+cli.add_command(republish_command)
 
 
 def main(argv: list[str] | None = None) -> None:

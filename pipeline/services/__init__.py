@@ -1,0 +1,1 @@
+"""Clients of the remote services (YouTube, Zoom): the only modules that speak HTTP."""

@@ -272,8 +272,15 @@ class YouTubeEmulator:
         self.video_bytes[video_id] = bytes(data)
         return video_id
 
-    def requests_to(self, method: str, path_part: str) -> list[Received]:
-        return [r for r in self.received if r.method == method and path_part in r.path]
+    def requests_to(self, method: str, path: str) -> list[Received]:
+        """Requests received with `method` to exactly `path` (a path starting with `/`) or to
+        any path containing `path`."""
+        exact = path.startswith("/")
+        return [
+            r
+            for r in self.received
+            if r.method == method and (r.path == path if exact else path in r.path)
+        ]
 
     def charge(self, name: str) -> None:
         if self._faults.get("quota"):

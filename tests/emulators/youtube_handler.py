@@ -56,6 +56,7 @@ class YouTubeHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         path, query = query_of(self.path)
+        self._recorded = False
         try:
             if path == "/token":
                 return self._token()
@@ -72,7 +73,8 @@ class YouTubeHandler(BaseHTTPRequestHandler):
                 raise ApiError(404, "notFound", f"no route {route}")
             handler(self, query)
         except ApiError as err:
-            self._record(path, query, None)
+            if not self._recorded:
+                self._record(path, query, None)
             self._answer(err.code, err.body())
         except _Drop:
             self.close_connection = True
@@ -80,6 +82,7 @@ class YouTubeHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = _dispatch
 
     def _record(self, path: str, query: dict, body: Any) -> None:
+        self._recorded = True
         with self.emu._lock:
             self.emu.received.append(
                 Received(self.command, path, query, dict(self.headers.items()), body)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, unquote, urlencode
 
 from tests.emulators.youtube import (
     SNIPPET_MUTABLE,
@@ -106,6 +107,10 @@ class YouTubeHandler(BaseHTTPRequestHandler):
     # -- OAuth ------------------------------------------------------------------------------
     def _token(self) -> None:
         form = {k: v[-1] for k, v in parse_qs(self._body().decode()).items()}
+        basic = self.headers.get("Authorization", "")
+        if basic.startswith("Basic "):  # client credentials may come as HTTP Basic auth
+            client_id, _, client_secret = base64.b64decode(basic[6:]).decode().partition(":")
+            form.update(client_id=unquote(client_id), client_secret=unquote(client_secret))
         emu = self.emu
         emu.token_requests += 1
         if form.get("client_id") != emu.client_id or form.get("client_secret") != emu.client_secret:

@@ -20,7 +20,9 @@ def published(youtube, youtube_settings, workdir):
     return result.video_id
 
 
-def test_lockdown_republish_keeps_old_private(youtube, youtube_settings, workdir, published, talk_mp4):
+def test_lockdown_republish_keeps_old_private(
+    youtube, youtube_settings, workdir, published, talk_mp4
+):
     change = lockdown(published, youtube_settings)
     assert (change.previous, change.current, change.changed) == ("public", "private", True)
     assert youtube.videos[published]["status"]["privacyStatus"] == "private"
@@ -56,7 +58,9 @@ def test_lockdown_republish_keeps_old_private(youtube, youtube_settings, workdir
     assert len(youtube.videos) == 2
 
 
-def test_republish_refuses_while_findings_are_open(youtube, youtube_settings, workdir, published, talk_mp4):
+def test_republish_refuses_while_findings_are_open(
+    youtube, youtube_settings, workdir, published, talk_mp4
+):
     (workdir / "flags.json").write_text(json.dumps({"findings": [finding()]}))
     shutil.copy2(talk_mp4, workdir / "redacted.mp4")
     with pytest.raises(UnresolvedFindingsError):

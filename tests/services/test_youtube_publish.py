@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -90,13 +91,13 @@ def test_dropped_connection_mid_chunk_resumes(youtube, youtube_settings, workdir
 
 def test_expired_token_is_refreshed_and_stored(youtube, youtube_settings, workdir, talk_mp4):
     token_file = youtube_settings.youtube.token_file
-    before = json.loads(open(token_file).read())["token"]
+    before = json.loads(Path(token_file).read_text())["token"]
     youtube.expire_tokens()
     result = publish(workdir, youtube_settings)
 
     _assert_uploaded_once(youtube, result.video_id, talk_mp4)
     assert youtube.token_requests == 1
-    after = json.loads(open(token_file).read())["token"]
+    after = json.loads(Path(token_file).read_text())["token"]
     assert after != before and after in youtube.tokens
 
 

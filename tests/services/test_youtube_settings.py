@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +24,10 @@ def test_env_wins_over_config(tmp_path):
     from_file = load_settings(config, env={})
     assert from_file.youtube.api_root == "http://proxy.invalid/"
     assert from_file.youtube.token_file == "/cfg/token.json"
-    env = {"PIPELINE_YOUTUBE_API_ROOT": "http://127.0.0.1:9/", "PIPELINE_YOUTUBE_TOKEN_FILE": "/env/t.json"}
+    env = {
+        "PIPELINE_YOUTUBE_API_ROOT": "http://127.0.0.1:9/",
+        "PIPELINE_YOUTUBE_TOKEN_FILE": "/env/t.json",
+    }
     both = load_settings(config, env=env)
     assert both.youtube.api_root == "http://127.0.0.1:9/"
     assert both.youtube.token_file == "/env/t.json"
@@ -57,7 +61,7 @@ def test_revoked_token_fails_the_check(youtube, youtube_settings):
     youtube.revoke_refresh_token()
     with pytest.raises(AuthError, match="can no longer be refreshed"):
         check_credentials(youtube_settings)
-    stored = json.loads(open(youtube_settings.youtube.token_file).read())
+    stored = json.loads(Path(youtube_settings.youtube.token_file).read_text())
     assert stored["refresh_token"] != "revoked"  # nothing overwritten
 
 

@@ -56,13 +56,24 @@ def test_quota_error_exit_code_and_message(youtube, youtube_env, workdir, tmp_pa
 
 def test_refusal_exit_code(youtube, youtube_env, tmp_path, talk_mp4):
     workdir = make_workdir(tmp_path / "out", talk_mp4, findings=[finding()])
-    result = run_pipeline("publish", str(workdir), "--privacy", "public", cwd=tmp_path, env=youtube_env)
+    result = run_pipeline(
+        "publish", str(workdir), "--privacy", "public", cwd=tmp_path, env=youtube_env
+    )
     assert result.code == 10
     assert "unresolved" in result.stderr and youtube.received == []
 
 
-def test_dry_run_prints_the_requests(youtube, youtube_env, workdir, tmp_path):
-    result = run_pipeline("publish", str(workdir), "--dry-run", cwd=tmp_path, env=youtube_env)
+def test_dry_run_prints_the_requests(youtube, youtube_env, workdir, tmp_path, talk_mp4):
+    # named by its recording: the work folder is found under --out
+    result = run_pipeline(
+        "publish",
+        str(talk_mp4),
+        "--out",
+        str(workdir.parent),
+        "--dry-run",
+        cwd=tmp_path,
+        env=youtube_env,
+    )
     assert result.code == 0, result.stderr
     assert f"POST {youtube.root}upload/youtube/v3/videos?" in result.stdout
     assert "none was sent" in result.stdout
@@ -77,7 +88,9 @@ def test_auth_check_and_run_publish_fail_fast(youtube, youtube_env, tmp_path, ta
     assert bad.code == 8 and "pipeline auth youtube --client-secrets" in bad.stderr
     # `run --publish` checks credentials before any stage runs
     out = tmp_path / "out"
-    run = run_pipeline("run", str(talk_copy), "--out", str(out), "--publish", cwd=tmp_path, env=youtube_env)
+    run = run_pipeline(
+        "run", str(talk_copy), "--out", str(out), "--publish", cwd=tmp_path, env=youtube_env
+    )
     assert run.code == 8 and not out.exists()
 
 
@@ -114,15 +127,27 @@ def test_auth_youtube_installed_app_flow(youtube, tmp_path):
         "PIPELINE_YOUTUBE_TOKEN_FILE": str(token_file),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "auth", "youtube", "--no-browser",
-         "--client-secrets", str(secrets_file)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "auth",
+            "youtube",
+            "--no-browser",
+            "--client-secrets",
+            str(secrets_file),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         url = None
         for line in proc.stdout:
             if youtube.root in line:
-                url = line[line.index("http"):].strip()
+                url = line[line.index("http") :].strip()
                 break
         assert url, "no consent URL printed"
         # the user agrees: the consent page redirects to the command's local server

@@ -9,7 +9,7 @@ with googleapiclient (unknown fields rejected) and against YouTube's field rules
 counted; everything received is stored for the tests to assert on.
 
 Faults are injected per test with the methods of `YouTubeEmulator` (`fail_chunk`,
-`drop_chunk`, `hold_chunk`, `stall_next`, `expire_tokens`, `revoke_refresh_token`,
+`drop_chunk`, `lose_answer`, `hold_chunk`, `stall_next`, `expire_tokens`, `revoke_refresh_token`,
 `exhaust_quota`, `limit_uploads`, `forbid_thumbnails`).
 """
 
@@ -29,6 +29,10 @@ import jsonschema
 import srt
 from googleapiclient import discovery_cache
 
+SCOPES = tuple(
+    "https://www.googleapis.com/auth/" + name
+    for name in ("youtube.upload", "youtube", "youtube.force-ssl")
+)
 QUOTA_COST = {
     "videos.insert": 1600,
     "videos.list": 1,
@@ -89,6 +93,11 @@ class ApiError(Exception):
         }
 
 
+def method_scopes(resource: str, method: str) -> frozenset[str]:
+    """The scopes of which a token needs one for `resource.method` (discovery document)."""
+    return frozenset(_DOC["resources"][resource]["methods"][method]["scopes"])
+
+
 def validate_resource(kind: str, body: Any) -> None:
     """Raise ApiError(400) unless `body` matches discovery schema `kind`."""
     schema = {"definitions": _DEFINITIONS, "$ref": f"#/definitions/{kind}"}
@@ -106,7 +115,9 @@ def check_text_rules(snippet: dict) -> None:
     if len(title) > 100 or "<" in title or ">" in title:
         raise ApiError(400, "invalidTitle", "The request metadata specifies an invalid title.")
     if len(description.encode("utf-8")) > 5000 or "<" in description or ">" in description:
-        raise ApiError(400, "invalidDescription", "The request metadata specifies an invalid description.")
+        raise ApiError(
+            400, "invalidDescription", "The request metadata specifies an invalid description."
+        )
 
 
 @dataclass
@@ -134,7 +145,10 @@ class YouTubeEmulator:
         self.client_id = "emu-client.apps.googleusercontent.com"
         self.client_secret = "emu-secret-0123456789"
         self.refresh_token = "1//emu-refresh-" + secrets.token_hex(8)
-        self.tokens: set[str] = set()
+        #: access token -> the scopes it carries
+        self.tokens: dict[str, frozenset[str]] = {}
+        #: what the user agreed to on the consent page
+        self.granted_scopes = frozenset(SCOPES)
         self.token_requests = 0
         self.videos: dict[str, dict] = {}
         self.video_bytes: dict[str, bytes] = {}
@@ -173,9 +187,9 @@ class YouTubeEmulator:
         self.server.shutdown()
         self.server.server_close()
 
-    def issue_token(self) -> str:
+    def issue_token(self, scopes: frozenset[str] | None = None) -> str:
         token = f"ya29.emu-{next(self._ids)}-{secrets.token_hex(6)}"
-        self.tokens.add(token)
+        self.tokens[token] = self.granted_scopes if scopes is None else scopes
         return token
 
     def token_info(self) -> dict:
@@ -185,7 +199,7 @@ class YouTubeEmulator:
             "refresh_token": self.refresh_token,
             "client_id": self.client_id,
             "client_secret": self.client_secret,
-            "scopes": ["https://www.googleapis.com/auth/youtube.force-ssl"],
+            "scopes": sorted(self.granted_scopes),
         }
 
     # -- faults -----------------------------------------------------------------------------
@@ -196,6 +210,11 @@ class YouTubeEmulator:
     def drop_chunk(self, n: int) -> None:
         """The n-th data chunk: read half its bytes, keep them, close the connection."""
         self._faults[("drop", n)] = True
+
+    def lose_answer(self, n: int) -> None:
+        """The n-th data chunk is stored (completing the video if it was the last) but the
+        connection closes before the answer is sent."""
+        self._faults[("lose", n)] = True
 
     def hold_chunk(self, n: int) -> None:
         """The n-th data chunk: set `held`, wait for `released`, then close the connection

@@ -20,6 +20,7 @@ from tests.emulators.youtube import (
     check_srt,
     check_text_rules,
     location_for,
+    method_scopes,
     parse_multipart,
     query_of,
     validate_resource,
@@ -67,11 +68,12 @@ class YouTubeHandler(BaseHTTPRequestHandler):
                 self.emu._faults["stall"] -= 1
                 self.emu.released.wait(30)
                 raise _Drop()
-            self._authorize()
             route = (self.command, path.replace("/resumable/upload/", "/upload/"))
-            handler = _ROUTES.get(route)
-            if handler is None:
+            if route not in _ROUTES:
+                self._body()
                 raise ApiError(404, "notFound", f"no route {route}")
+            handler, method_id = _ROUTES[route]
+            self._authorize(method_scopes(*method_id.split(".")))
             handler(self, query)
         except ApiError as err:
             if not self._recorded:
@@ -89,11 +91,18 @@ class YouTubeHandler(BaseHTTPRequestHandler):
                 Received(self.command, path, query, dict(self.headers.items()), body)
             )
 
-    def _authorize(self) -> None:
+    def _authorize(self, needed: frozenset[str]) -> None:
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.emu.tokens:
             self._body()
-            raise ApiError(401, "authError", "Request had invalid authentication credentials.", "global")
+            raise ApiError(
+                401, "authError", "Request had invalid authentication credentials.", "global"
+            )
+        if not self.emu.tokens[auth[7:]] & needed:
+            self._body()
+            raise ApiError(
+                403, "insufficientPermissions", "Request had insufficient authentication scopes."
+            )
 
     def _json_body(self, kind: str) -> dict:
         raw = self._body()
@@ -117,8 +126,18 @@ class YouTubeHandler(BaseHTTPRequestHandler):
             return self._answer(401, {"error": "invalid_client"})
         grant = form.get("grant_type")
         if grant == "refresh_token" and form.get("refresh_token") == emu.refresh_token:
+            asked = frozenset(form["scope"].split()) if form.get("scope") else emu.granted_scopes
+            if not asked <= emu.granted_scopes:
+                return self._answer(400, {"error": "invalid_scope"})
+            token = emu.issue_token(asked)
             return self._answer(
-                200, {"access_token": emu.issue_token(), "expires_in": 3599, "token_type": "Bearer"}
+                200,
+                {
+                    "access_token": token,
+                    "expires_in": 3599,
+                    "token_type": "Bearer",
+                    "scope": " ".join(sorted(asked)),
+                },
             )
         if grant == "authorization_code" and form.get("code") == "emu-code":
             return self._answer(
@@ -128,19 +147,21 @@ class YouTubeHandler(BaseHTTPRequestHandler):
                     "refresh_token": emu.refresh_token,
                     "expires_in": 3599,
                     "token_type": "Bearer",
-                    "scope": " ".join(
-                        "https://www.googleapis.com/auth/" + s
-                        for s in ("youtube.upload", "youtube", "youtube.force-ssl")
-                    ),
+                    "scope": " ".join(sorted(emu.granted_scopes)),
                 },
             )
         self._answer(
-            400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
+            400,
+            {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
         )
 
     def _consent(self, query: dict) -> None:
         """The consent page, already agreed: redirect to the app's local server with a code."""
-        target = query["redirect_uri"] + "?" + urlencode({"code": "emu-code", "state": query.get("state", "")})
+        target = (
+            query["redirect_uri"]
+            + "?"
+            + urlencode({"code": "emu-code", "state": query.get("state", "")})
+        )
         self._answer(302, None, {"Location": target})
 
     # -- videos -----------------------------------------------------------------------------
@@ -151,11 +172,17 @@ class YouTubeHandler(BaseHTTPRequestHandler):
         body = self._json_body("Video")
         self._record("/upload/youtube/v3/videos", query, body)
         if emu._faults.get("upload_limit"):
-            raise ApiError(400, "uploadLimitExceeded", "The user has exceeded the number of videos they may upload.")
+            raise ApiError(
+                400,
+                "uploadLimitExceeded",
+                "The user has exceeded the number of videos they may upload.",
+            )
         emu.charge("videos.insert")
         check_text_rules(body.get("snippet") or {})
         if "privacyStatus" not in (body.get("status") or {}):
-            raise ApiError(400, "invalidPrivacyStatus", "emulator: always send status.privacyStatus")
+            raise ApiError(
+                400, "invalidPrivacyStatus", "emulator: always send status.privacyStatus"
+            )
         total = self.headers.get("X-Upload-Content-Length")
         session = UploadSession(secrets.token_hex(8), body, int(total) if total else None)
         emu.sessions[session.id] = session
@@ -196,6 +223,9 @@ class YouTubeHandler(BaseHTTPRequestHandler):
         if status:
             raise ApiError(status, "backendError", "Backend Error")
         self._commit(session, start, data)
+        if emu._faults.pop(("lose", n), None):
+            self._complete_if_whole(session)
+            raise _Drop()
         self._session_state(session)
 
     def _commit(self, session: UploadSession, start: int, data: bytes) -> None:
@@ -210,10 +240,17 @@ class YouTubeHandler(BaseHTTPRequestHandler):
             session.ranges.append((have, have + len(fresh) - 1))
             session.data.extend(fresh)
 
+    def _complete_if_whole(self, session: UploadSession) -> None:
+        if (
+            session.video_id is None
+            and session.total is not None
+            and len(session.data) >= session.total
+        ):
+            session.video_id = self.emu._new_video(session.metadata, bytes(session.data))
+
     def _session_state(self, session: UploadSession) -> None:
         emu = self.emu
-        if session.video_id is None and session.total is not None and len(session.data) >= session.total:
-            session.video_id = emu._new_video(session.metadata, bytes(session.data))
+        self._complete_if_whole(session)
         if session.video_id:
             return self._answer(200, emu.videos[session.video_id])
         headers = {"Range": f"bytes=0-{len(session.data) - 1}"} if session.data else {}
@@ -227,9 +264,17 @@ class YouTubeHandler(BaseHTTPRequestHandler):
         for video_id in query.get("id", "").split(","):
             video = self.emu.videos.get(video_id)
             if video:
-                items.append({k: v for k, v in video.items() if k in parts | {"kind", "etag", "id"}})
-        self._answer(200, {"kind": "youtube#videoListResponse", "items": items,
-                           "pageInfo": {"totalResults": len(items), "resultsPerPage": 5}})
+                items.append(
+                    {k: v for k, v in video.items() if k in parts | {"kind", "etag", "id"}}
+                )
+        self._answer(
+            200,
+            {
+                "kind": "youtube#videoListResponse",
+                "items": items,
+                "pageInfo": {"totalResults": len(items), "resultsPerPage": 5},
+            },
+        )
 
     def _update(self, query: dict) -> None:
         body = self._json_body("Video")
@@ -238,12 +283,17 @@ class YouTubeHandler(BaseHTTPRequestHandler):
         parts = set(query.get("part", "").split(","))
         video = self.emu.videos.get(body.get("id", ""))
         if not body.get("id") or video is None:
-            raise ApiError(404, "videoNotFound", "The video that you are trying to update cannot be found.")
+            raise ApiError(
+                404, "videoNotFound", "The video that you are trying to update cannot be found."
+            )
         if "snippet" in parts:
             snippet = body.get("snippet") or {}
             if not snippet.get("title") or not snippet.get("categoryId"):
-                raise ApiError(400, "invalidCategoryId" if snippet.get("title") else "invalidTitle",
-                               "snippet.title and snippet.categoryId are required")
+                raise ApiError(
+                    400,
+                    "invalidCategoryId" if snippet.get("title") else "invalidTitle",
+                    "snippet.title and snippet.categoryId are required",
+                )
             check_text_rules(snippet)
             for key in SNIPPET_MUTABLE:  # replaced: what is not sent is cleared
                 video["snippet"].pop(key, None)
@@ -261,21 +311,36 @@ class YouTubeHandler(BaseHTTPRequestHandler):
     def _thumbnail(self, query: dict) -> None:
         data = self._body()
         ctype = self.headers.get("Content-Type", "")
-        self._record("/upload/youtube/v3/thumbnails/set", query, {"bytes": len(data), "type": ctype})
+        self._record(
+            "/upload/youtube/v3/thumbnails/set", query, {"bytes": len(data), "type": ctype}
+        )
         if self.emu._faults.get("no_thumbnails"):
-            raise ApiError(403, "forbidden", "The authenticated user doesn't have permissions to upload and set custom video thumbnails.")
+            raise ApiError(
+                403,
+                "forbidden",
+                "The authenticated user doesn't have permissions to upload and set custom video thumbnails.",
+            )
         self.emu.charge("thumbnails.set")
         if query.get("videoId") not in self.emu.videos:
             raise ApiError(404, "videoNotFound", "video not found")
         if not data:
-            raise ApiError(400, "mediaBodyRequired", "The request does not include the image content.")
+            raise ApiError(
+                400, "mediaBodyRequired", "The request does not include the image content."
+            )
         jpeg = ctype == "image/jpeg" and data[:2] == b"\xff\xd8"
         png = ctype == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n"
         if not (jpeg or png) or len(data) > 2 * 1024 * 1024:
             raise ApiError(400, "invalidImage", "The provided image content is invalid.")
         self.emu.thumbnails[query["videoId"]] = data
-        self._answer(200, {"kind": "youtube#thumbnailSetResponse", "items": [
-            {"default": {"url": f"{self.emu.root}vi/{query['videoId']}/default.jpg"}}]})
+        self._answer(
+            200,
+            {
+                "kind": "youtube#thumbnailSetResponse",
+                "items": [
+                    {"default": {"url": f"{self.emu.root}vi/{query['videoId']}/default.jpg"}}
+                ],
+            },
+        )
 
     def _caption(self, query: dict) -> None:
         if query.get("uploadType") != "multipart":
@@ -291,7 +356,12 @@ class YouTubeHandler(BaseHTTPRequestHandler):
         if not snippet.get("language"):
             raise ApiError(400, "invalidMetadata", "snippet.language is required")
         check_srt(data)
-        caption = {"kind": "youtube#caption", "id": secrets.token_hex(6), "snippet": snippet, "data": data}
+        caption = {
+            "kind": "youtube#caption",
+            "id": secrets.token_hex(6),
+            "snippet": snippet,
+            "data": data,
+        }
         self.emu.captions.append(caption)
         self._answer(200, {k: v for k, v in caption.items() if k != "data"})
 
@@ -307,7 +377,9 @@ class YouTubeHandler(BaseHTTPRequestHandler):
         if video_id not in self.emu.videos:
             raise ApiError(404, "videoNotFound", "video not found")
         playlist.append(video_id)
-        self._answer(200, {"kind": "youtube#playlistItem", "id": secrets.token_hex(6), "snippet": snippet})
+        self._answer(
+            200, {"kind": "youtube#playlistItem", "id": secrets.token_hex(6), "snippet": snippet}
+        )
 
     def _broadcast(self, query: dict) -> None:
         body = self._json_body("LiveBroadcast")
@@ -318,16 +390,19 @@ class YouTubeHandler(BaseHTTPRequestHandler):
         privacy = (body.get("status") or {}).get("privacyStatus")
         if privacy:
             self.emu.videos[body["id"]]["status"]["privacyStatus"] = privacy
-        self._answer(200, {"kind": "youtube#liveBroadcast", "id": body["id"], "status": body.get("status")})
+        self._answer(
+            200, {"kind": "youtube#liveBroadcast", "id": body["id"], "status": body.get("status")}
+        )
 
 
+#: (method, path) -> (handler, discovery method whose scopes the token needs)
 _ROUTES = {
-    ("POST", "/upload/youtube/v3/videos"): YouTubeHandler._insert_start,
-    ("PUT", "/upload/youtube/v3/videos"): YouTubeHandler._insert_chunk,
-    ("GET", "/youtube/v3/videos"): YouTubeHandler._list,
-    ("PUT", "/youtube/v3/videos"): YouTubeHandler._update,
-    ("POST", "/upload/youtube/v3/thumbnails/set"): YouTubeHandler._thumbnail,
-    ("POST", "/upload/youtube/v3/captions"): YouTubeHandler._caption,
-    ("POST", "/youtube/v3/playlistItems"): YouTubeHandler._playlist_item,
-    ("PUT", "/youtube/v3/liveBroadcasts"): YouTubeHandler._broadcast,
+    ("POST", "/upload/youtube/v3/videos"): (YouTubeHandler._insert_start, "videos.insert"),
+    ("PUT", "/upload/youtube/v3/videos"): (YouTubeHandler._insert_chunk, "videos.insert"),
+    ("GET", "/youtube/v3/videos"): (YouTubeHandler._list, "videos.list"),
+    ("PUT", "/youtube/v3/videos"): (YouTubeHandler._update, "videos.update"),
+    ("POST", "/upload/youtube/v3/thumbnails/set"): (YouTubeHandler._thumbnail, "thumbnails.set"),
+    ("POST", "/upload/youtube/v3/captions"): (YouTubeHandler._caption, "captions.insert"),
+    ("POST", "/youtube/v3/playlistItems"): (YouTubeHandler._playlist_item, "playlistItems.insert"),
+    ("PUT", "/youtube/v3/liveBroadcasts"): (YouTubeHandler._broadcast, "liveBroadcasts.update"),
 }

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import AuthError, QuotaExceededError, UnresolvedFindingsError
+from pipeline.errors import (
+    AuthError,
+    QuotaExceededError,
+    ServiceError,
+    TransientServiceError,
+    UnresolvedFindingsError,
+)
 from pipeline.publishing import publish
 from pipeline.settings import load_settings
 from pipeline.youtube_text import chapter_problems
@@ -199,3 +205,67 @@ def test_redacted_video_is_preferred(youtube, youtube_settings, workdir, talk_mp
         fh.write(b"\0" * 100)  # differs from the recording
     result = publish(workdir, youtube_settings)
     assert youtube.video_bytes[result.video_id] == redacted.read_bytes()
+
+
+def test_retries_exhausted_leaves_the_upload_resumable(
+    youtube, youtube_settings, workdir, talk_mp4
+):
+    for n in (2, 3, 4, 5):  # chunk 2 fails on every one of the 4 attempts
+        youtube.fail_chunk(n, 503)
+    with pytest.raises(TransientServiceError) as caught:
+        publish(workdir, youtube_settings)
+    assert caught.value.retryable and "again" in caught.value.hint
+    session_uri = json.loads((workdir / "youtube.json").read_text())["upload_session"]["uri"]
+
+    result = publish(workdir, youtube_settings)  # a later run resumes the same session
+    _assert_uploaded_once(youtube, result.video_id, talk_mp4)
+    (session,) = youtube.sessions.values()
+    assert session.id in session_uri
+    assert [start for start, _ in session.ranges] == [0, CHUNK, 2 * CHUNK]
+
+
+def test_lost_final_answer_still_records_the_video_once(youtube, youtube_env, workdir, talk_mp4):
+    """The last chunk completes the video but the answer never arrives; the next run asks the
+    session, learns the video ID and uploads nothing again."""
+    settings = load_settings(None, env={**youtube_env, "PIPELINE_YOUTUBE_RETRIES": "1"})
+    youtube.lose_answer(3)
+    youtube.lose_answer(4)  # the HTTP layer re-sends once by itself; lose that answer too
+    with pytest.raises(TransientServiceError):
+        publish(workdir, settings)
+    assert "video_id" not in json.loads((workdir / "youtube.json").read_text())
+    (video_id,) = youtube.videos
+
+    result = publish(workdir, settings)
+    assert result.video_id == video_id and result.uploaded
+    _assert_uploaded_once(youtube, video_id, talk_mp4)
+    assert youtube.chunks_seen == 4  # nothing was sent after the failure
+    assert youtube.received[-4].body == {"status_query": f"bytes */{talk_mp4.stat().st_size}"}
+
+
+def test_token_without_the_captions_scope(youtube, youtube_settings, workdir):
+    """captions.insert needs youtube.force-ssl: a token without it is refused (403)."""
+    token_file = Path(youtube_settings.youtube.token_file)
+    info = json.loads(token_file.read_text())
+    info["scopes"] = ["https://www.googleapis.com/auth/youtube.upload"]
+    info["token"] = youtube.issue_token(frozenset(info["scopes"]))
+    token_file.write_text(json.dumps(info))
+    with pytest.raises(ServiceError, match="insufficientPermissions"):
+        publish(workdir, youtube_settings)
+    assert json.loads((workdir / "youtube.json").read_text())["video_id"] in youtube.videos
+
+
+def test_refreshed_token_file_stays_private(youtube, youtube_settings, workdir):
+    youtube.expire_tokens()
+    publish(workdir, youtube_settings)
+    assert Path(youtube_settings.youtube.token_file).stat().st_mode & 0o777 == 0o600
+
+
+def test_video_id_dry_run_reads_but_does_not_write(youtube, youtube_settings, workdir):
+    video_id = youtube.add_video("Live: office hours", privacy="unlisted")
+    result = publish(workdir, youtube_settings, video_id=video_id, dry_run=True)
+    assert youtube.requests_to("GET", "/youtube/v3/videos")  # reading is allowed
+    assert not youtube.requests_to("PUT", "/youtube/v3/videos")
+    assert youtube.videos[video_id]["snippet"]["title"] == "Live: office hours"
+    update = result.planned[0]
+    assert update.startswith(f"PUT {youtube.root}youtube/v3/videos?part=snippet%2Cstatus")
+    assert '"categoryId": "28"' in update and '"privacyStatus": "unlisted"' in update

@@ -10,7 +10,8 @@ import pytest
 
 from pipeline.errors import AuthError
 from pipeline.publishing import check_credentials
-from pipeline.services.youtube import load_credentials, mask, quota_reset_time
+from pipeline.services.youtube import quota_reset_time
+from pipeline.services.youtube_auth import load_credentials
 from pipeline.settings import load_settings
 from pipeline.youtube_text import chapter_problems, clean_description, clean_title
 
@@ -71,10 +72,6 @@ def test_quota_resets_at_midnight_pacific():
         2026, 7, 2, 7, tzinfo=dt.UTC
     )
     assert quota_reset_time(dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)).hour == 8  # PST
-
-
-def test_mask():
-    assert mask("ya29.abcdefghijkl") == "ya29****ijkl"
 
 
 def test_text_rules():

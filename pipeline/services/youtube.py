@@ -289,7 +289,10 @@ class YouTubeClient:
         media = _ChunkFile(str(video), mimetype="video/mp4", chunksize=chunk, resumable=True)
         request = self.service.videos().insert(part="snippet,status", body=body, media_body=media)
         if self.dry_run:
-            note = f"{video}, {size} bytes, video/mp4, resumable in chunks of {chunk} bytes"
+            note = (
+                f"{video}, {size} bytes, video/mp4; then {-(-size // chunk)} PUT(s) of up to "
+                f"{chunk} bytes to the upload session YouTube returns"
+            )
             self.planned.append(PlannedRequest(request.method, request.uri, body, note))
             return None
         if session_uri:

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.errors import InputError, ServiceError
 from pipeline.progress import ProgressCallback
 from pipeline.publish_inputs import load_inputs, refuse_if_leaking, utc_now
-from pipeline.publishing import RECORD, Publisher, PublishResult, _status, make_client
+from pipeline.publishing import RECORD, Publisher, PublishResult, make_client, status_body
 from pipeline.services.youtube import YouTubeClient
 from pipeline.settings import Settings
 from pipeline.workspace import Workspace, write_json_atomic
@@ -59,7 +59,7 @@ def _set_privacy(client: YouTubeClient, video: dict, privacy: str) -> None:
     if (video.get("snippet") or {}).get("liveBroadcastContent") in _LIVE:
         client.update_broadcast_status(video["id"], {"privacyStatus": privacy})
     else:
-        status = _status(privacy, video.get("status"))
+        status = status_body(privacy, video.get("status"))
         client.update_video({"id": video["id"], "status": status}, "status")
 
 

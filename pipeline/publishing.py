@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ServiceError
+from pipeline.errors import AuthError, ServiceError
 from pipeline.progress import ProgressCallback
 from pipeline.publish_inputs import (
     PublishInputs,
@@ -41,7 +41,8 @@ class PublishResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _snippet(inputs: PublishInputs, existing: dict | None = None) -> dict:
+def snippet_body(inputs: PublishInputs, existing: dict | None = None) -> dict:
+    """A Video snippet from the work folder, keeping the mutable fields we do not set."""
     snippet = {k: v for k, v in (existing or {}).items() if k in ("defaultLanguage",)}
     snippet.update(
         title=inputs.title,
@@ -52,7 +53,9 @@ def _snippet(inputs: PublishInputs, existing: dict | None = None) -> dict:
     return snippet
 
 
-def _status(privacy: str, existing: dict | None = None) -> dict:
+def status_body(privacy: str, existing: dict | None = None) -> dict:
+    """A Video status with `privacy`; the other mutable fields are sent back unchanged
+    (videos.update clears what is not sent)."""
     keep = ("embeddable", "license", "publicStatsViewable", "selfDeclaredMadeForKids")
     status = {k: v for k, v in (existing or {}).items() if k in keep}
     status["privacyStatus"] = privacy
@@ -65,7 +68,7 @@ def make_client(settings: Settings, *, dry_run: bool) -> YouTubeClient:
     """The client with stored credentials; a dry run without credentials still plans."""
     try:
         return YouTubeClient.from_settings(settings.youtube, dry_run=dry_run)
-    except ServiceError:
+    except AuthError:
         if not dry_run:
             raise
         return YouTubeClient(settings.youtube, None, dry_run=True)
@@ -90,6 +93,7 @@ def publish(
     """Publish the work folder: upload the video (resuming a stored session) or, when
     youtube.json or `video_id` names one, update that video; then thumbnail, captions and
     playlist. Returns what happened (with `dry_run`, the requests it would have made).
+    `progress(done, total)` is called in bytes of the video as the upload advances.
 
     Raises UnresolvedFindingsError before any write when the privacy would expose unresolved
     secret findings; AuthError, QuotaExceededError (everything stays ready to resume),
@@ -170,8 +174,8 @@ class Publisher:
             self.save()
 
         body = {
-            "snippet": _snippet(self.inputs),
-            "status": _status(self.inputs.privacy),
+            "snippet": snippet_body(self.inputs),
+            "status": status_body(self.inputs.privacy),
         }
         resource = self.client.upload_video(
             video, body, session_uri=uri, on_session=remember, progress=self.progress
@@ -201,8 +205,8 @@ class Publisher:
         refuse_if_leaking(self.workspace.root, privacy)
         body = {
             "id": video_id,
-            "snippet": _snippet(self.inputs, existing.get("snippet")),
-            "status": _status(privacy, status),
+            "snippet": snippet_body(self.inputs, existing.get("snippet")),
+            "status": status_body(privacy, status),
         }
         self.client.update_video(body, "snippet,status")
         if self.record.get("video_id") != video_id:

@@ -269,3 +269,17 @@ def test_video_id_dry_run_reads_but_does_not_write(youtube, youtube_settings, wo
     update = result.planned[0]
     assert update.startswith(f"PUT {youtube.root}youtube/v3/videos?part=snippet%2Cstatus")
     assert '"categoryId": "28"' in update and '"privacyStatus": "unlisted"' in update
+
+
+def test_token_expiring_mid_upload_replays_the_chunk(youtube, youtube_settings, workdir, talk_mp4):
+    """A 401 on chunk 2 makes the auth layer refresh and send the same request again; the
+    replay must carry the chunk's bytes (a consumed stream slice would send none and hang)."""
+
+    def expire_after_first_chunk(done, total):
+        if done == CHUNK:
+            youtube.expire_tokens()
+
+    result = publish(workdir, youtube_settings, progress=expire_after_first_chunk)
+    _assert_uploaded_once(youtube, result.video_id, talk_mp4)
+    assert youtube.token_requests == 1
+    assert not [r for r in youtube.received if (r.body or {}).get("status_query")]

@@ -119,12 +119,10 @@ class RichReporter:
         return progress
 
     def stage_finished(self, stage: str, status: str, seconds: float, note: str = "") -> None:
+        # the final summary lists every stage; here only the bar goes away
         task = self._tasks.pop(stage, None)
         if task is not None:
             self.progress.remove_task(task)
-        colour = {"ran": "green", "skipped": "cyan", "failed": "red"}.get(status, "yellow")
-        extra = f" - {note}" if note else ""
-        self.console.print(f"[{colour}]{status:>8}[/] {stage:<12} {seconds:6.1f} s{extra}")
 
     def warning(self, message: str) -> None:
         self.console.print(f"[yellow]warning:[/] {message}", highlight=False)

@@ -44,6 +44,9 @@ class TranscribeSettings:
     vad_filter: bool = True
     #: CPU threads for inference; 0 = all cores
     threads: int = 0
+    #: audio is decoded and transcribed in windows of about this many seconds, cut at quiet
+    #: moments, so memory stays flat however long the recording is
+    window_seconds: float = 300.0
 
 
 def _default_token_file() -> str:

@@ -62,3 +62,35 @@ def run_pipeline(
 @pytest.fixture
 def cli():
     return run_pipeline
+
+
+def derive_media(source: Path, target: Path, *args: str) -> Path:
+    """Make a variant of a fixture with the real ffmpeg (e.g. `-an` for no audio)."""
+    from pipeline.media.ffmpeg import run_ffmpeg
+
+    run_ffmpeg(["-y", "-i", str(source), *args, str(target)], what=f"make {target.name}")
+    return target
+
+
+@pytest.fixture(scope="session")
+def media_variants(tmp_path_factory, talk_mp4) -> dict[str, Path]:
+    """Variants of the talk fixture made once per session: first 12 s with and without audio,
+    audio only, truncated, zero-byte, not media."""
+    d = tmp_path_factory.mktemp("variants")
+    short = derive_media(talk_mp4, d / "short.mp4", "-t", "12", "-c", "copy")
+    variants = {
+        "short": short,
+        "no_audio": derive_media(short, d / "no_audio.mp4", "-an", "-c", "copy"),
+        "audio_only": derive_media(short, d / "audio_only.m4a", "-vn", "-c", "copy"),
+    }
+    truncated = d / "truncated.mp4"
+    data = talk_mp4.read_bytes()
+    truncated.write_bytes(data[: len(data) * 2 // 3])
+    variants["truncated"] = truncated
+    empty = d / "empty.mp4"
+    empty.write_bytes(b"")
+    variants["empty"] = empty
+    text = d / "notes.mp4"
+    text.write_text("these are meeting notes, not a video\n" * 50)
+    variants["not_media"] = text
+    return variants

@@ -11,6 +11,7 @@ from pipeline import __version__
 from pipeline.cli.auth import auth_group
 from pipeline.cli.lockdown import lockdown_command, republish_command
 from pipeline.cli.publish import publish_command
+from pipeline.cli.review import review_command
 from pipeline.cli.run import run_command
 from pipeline.cli.transcribe import transcribe_command
 from pipeline.errors import PipelineError
@@ -31,6 +32,7 @@ def cli() -> None:
 
 cli.add_command(run_command)
 cli.add_command(transcribe_command)
+cli.add_command(review_command)
 cli.add_command(publish_command)
 cli.add_command(auth_group)
 cli.add_command(lockdown_command)

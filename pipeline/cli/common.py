@@ -164,7 +164,7 @@ def print_summary(summary: RunSummary, *, quiet: bool, as_json: bool) -> None:
     for o in summary.outcomes:
         note = f"  ({o.note})" if o.note and o.status != "ran" else ""
         click.echo(f"  {o.name:<12} {o.status:<15} {o.seconds:7.1f} s{note}")
-    click.echo(f"outputs: {summary.workdir}")
-    for o in summary.outcomes:
-        for name in o.outputs:
-            click.echo(f"  {summary.workdir / name}")
+    workdir = summary.workdir.resolve()
+    click.echo(f"outputs in {workdir}:")
+    names = [name for o in summary.outcomes for name in o.outputs]
+    click.echo("  " + ", ".join(names))

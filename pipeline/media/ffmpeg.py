@@ -94,6 +94,20 @@ def run_ffmpeg(spec: Any, *, what: str, input_bytes: bytes | None = None) -> str
     return stderr
 
 
+def ffmpeg_output(spec: Any, *, what: str) -> bytes:
+    """Run ffmpeg to completion and return what it wrote to stdout (a small image, say).
+
+    Raises MediaError when ffmpeg exits non-zero or writes nothing.
+    """
+    cmd = compile_args(spec)
+    log.debug("running %s", shlex.join(cmd))
+    proc = subprocess.run(cmd, capture_output=True)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0 or not proc.stdout:
+        raise MediaError(f"ffmpeg failed to {what}: {meaningful_line(stderr)}")
+    return proc.stdout
+
+
 class _StderrTail:
     """Drains a process's stderr in a thread, keeping the last lines for error messages."""
 

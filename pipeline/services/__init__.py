@@ -1,1 +1,1 @@
-"""Clients of the remote services (YouTube, Zoom): the only modules that speak HTTP."""
+"""The only code that speaks HTTP to the outside: YouTube and Zoom."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from pipeline.captions import Word, build_cues, to_srt, to_vtt
 from pipeline.errors import ModelUnavailableError
-from pipeline.media.audio import SPEECH_SAMPLE_RATE, read_speech_audio
+from pipeline.media.audio import iter_speech_windows
 from pipeline.model_registry import ResolvedModel, resolve_model
 from pipeline.settings import Settings, TranscribeSettings
 from pipeline.stages.base import Stage, StageContext, StageResult
@@ -33,6 +33,7 @@ class TranscriptionOptions:
     beam_size: int
     vad_filter: bool
     threads: int
+    window_seconds: float
 
 
 def cuda_available() -> bool:
@@ -61,6 +62,7 @@ def resolve_options(cfg: TranscribeSettings) -> TranscriptionOptions:
         beam_size=cfg.beam_size,
         vad_filter=cfg.vad_filter,
         threads=threads,
+        window_seconds=cfg.window_seconds,
     )
 
 
@@ -81,9 +83,29 @@ def load_whisper(resolved: ResolvedModel, options: TranscriptionOptions):
         ) from exc
 
 
+def _segment_record(index: int, seg, offset: float) -> dict[str, Any]:
+    """One faster-whisper segment as transcript.json stores it, times shifted by `offset`."""
+    words = [
+        {
+            "start": round(w.start + offset, 3),
+            "end": round(w.end + offset, 3),
+            "word": w.word,
+            "probability": round(w.probability, 4),
+        }
+        for w in (seg.words or [])
+    ]
+    return {
+        "id": index,
+        "start": round(seg.start + offset, 3),
+        "end": round(seg.end + offset, 3),
+        "text": seg.text.strip(),
+        "words": words,
+    }
+
+
 class TranscribeStage(Stage):
     name = "transcribe"
-    version = 1
+    version = 2
     needs = ("media.json",)
 
     def params(self, settings: Settings) -> dict[str, Any]:
@@ -100,43 +122,31 @@ class TranscribeStage(Stage):
         options = resolve_options(ctx.settings.transcribe)
         resolved = resolve_model(options.model)
         model = load_whisper(resolved, options)
-        audio = read_speech_audio(ctx.recording)
-        duration = len(audio) / SPEECH_SAMPLE_RATE
-        segments_iter, info = model.transcribe(
-            audio,
-            language=options.language or None,
-            beam_size=options.beam_size,
-            vad_filter=options.vad_filter,
-            word_timestamps=True,
-            condition_on_previous_text=False,
-        )
-        segments = []
+        total = ctx.media.duration if ctx.media else None
+        segments: list[dict[str, Any]] = []
         words: list[Word] = []
-        for seg in segments_iter:
-            seg_words = [
-                {
-                    "start": round(w.start, 3),
-                    "end": round(w.end, 3),
-                    "word": w.word,
-                    "probability": round(w.probability, 4),
-                }
-                for w in (seg.words or [])
-            ]
-            segments.append(
-                {
-                    "id": seg.id,
-                    "start": round(seg.start, 3),
-                    "end": round(seg.end, 3),
-                    "text": seg.text.strip(),
-                    "words": seg_words,
-                }
+        duration = 0.0
+        detected = None
+        for window in iter_speech_windows(ctx.recording, options.window_seconds):
+            segments_iter, info = model.transcribe(
+                window.samples,
+                language=options.language or None,
+                beam_size=options.beam_size,
+                vad_filter=options.vad_filter,
+                word_timestamps=True,
+                condition_on_previous_text=False,
             )
-            words.extend(Word(w["start"], w["end"], w["word"]) for w in seg_words)
-            ctx.progress(min(seg.end, duration), duration)
-        ctx.progress(duration, duration)
+            detected = info.language
+            for seg in segments_iter:
+                segment = _segment_record(len(segments), seg, window.start)
+                segments.append(segment)
+                words.extend(Word(w["start"], w["end"], w["word"]) for w in segment["words"])
+                ctx.progress(min(segment["end"], total or segment["end"]), total)
+            duration = window.end
+            ctx.progress(duration, total)
 
         transcript = {
-            "language": info.language,
+            "language": options.language or detected or "unknown",
             "duration": round(duration, 3),
             "model": {"name": resolved.name, "source": resolved.source},
             "options": asdict(options),

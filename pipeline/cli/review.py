@@ -1,0 +1,36 @@
+"""`pipeline review WORKDIR_OR_RECORDING`: the page the host looks at before publishing."""
+
+from __future__ import annotations
+
+import webbrowser
+from pathlib import Path
+
+import click
+
+from pipeline.cli.common import config_options, resolve_settings, setup_logging
+from pipeline.review import gather, resolve_workdir
+from pipeline.review_page import write_review
+
+
+@click.command("review")
+@click.argument("target", type=click.Path(path_type=Path))
+@config_options
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def review_command(target, config, out, open_browser, debug):
+    """Write review.html (and review.json) for a processed recording and print its path.
+
+    TARGET is a work folder (e.g. pipeline-out/talk) or the recording itself. The page shows
+    the title and description as they will be uploaded, a timeline with chapters and flagged
+    ranges, a card per chapter and per secret finding (frames after redaction only), the
+    thumbnail, stage timings and warnings. Re-run it after `pipeline redact` or
+    `pipeline scan --dismiss ID` to see the new state.
+    """
+    setup_logging(debug)
+    settings = resolve_settings(config, out)
+    ws = resolve_workdir(target, Path(settings.general.out))
+    html_name, _ = write_review(ws, gather(ws))
+    page = ws.path(html_name).resolve()
+    click.echo(str(page))
+    if open_browser:
+        webbrowser.open(page.as_uri())

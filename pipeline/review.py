@@ -1,0 +1,275 @@
+"""What the pipeline decided about one recording, gathered from its work folder for the host to
+review before publishing: title and description with their budgets, chapters with a frame each,
+the thumbnail, secret findings with the frame *after* redaction, stage timings and warnings.
+
+Frames are cut from the final video (redacted.mp4 when a redaction exists). A frame inside a
+flagged range that has not been redacted is never cut: the page says why instead."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError, PipelineError
+from pipeline.media.stills import still_jpeg
+from pipeline.timecode import format_clock
+from pipeline.workspace import MANIFEST_NAME, Workspace
+
+log = logging.getLogger(__name__)
+
+TITLE_BUDGET = 100
+DESCRIPTION_BUDGET = 5000
+REDACTED_VIDEO = "redacted.mp4"
+
+
+@dataclass
+class ChapterCard:
+    start: float
+    clock: str
+    title: str
+    first_line: str
+    frame: bytes | None = None
+    frame_note: str = ""
+
+
+@dataclass
+class FindingCard:
+    id: str
+    start: float
+    end: float
+    clock: str
+    rule: str
+    source: str
+    preview: str
+    status: str
+    redaction: str
+    frame: bytes | None = None
+    frame_note: str = ""
+
+
+@dataclass
+class Review:
+    recording: str
+    workdir: str
+    duration: float
+    title: str | None
+    description: str | None
+    title_chars: int
+    description_bytes: int
+    chapters: list[ChapterCard] = field(default_factory=list)
+    chapters_reason: str | None = None
+    findings: list[FindingCard] = field(default_factory=list)
+    thumbnail: bytes | None = None
+    thumbnail_time: float | None = None
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    final_video: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """review.json: the same data as the page, images as file references or omitted."""
+        data = asdict(self)
+        data.pop("thumbnail")
+        data["thumbnail"] = "thumbnail.jpg" if self.thumbnail else None
+        for card in data["chapters"] + data["findings"]:
+            card["has_frame"] = card.pop("frame") is not None
+        data["budgets"] = {"title_chars": TITLE_BUDGET, "description_bytes": DESCRIPTION_BUDGET}
+        return data
+
+
+def _read_json(ws: Workspace, name: str) -> Any | None:
+    if not ws.exists(name):
+        return None
+    try:
+        return ws.read_json(name)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        log.warning("%s is unreadable; the review leaves it out", name)
+        return None
+
+
+def _read_text(ws: Workspace, name: str) -> str | None:
+    return ws.path(name).read_text(encoding="utf-8") if ws.exists(name) else None
+
+
+def _redacted_ranges(ws: Workspace) -> list[tuple[float, float]]:
+    log_data = _read_json(ws, "redactions.json") or {}
+    if not ws.exists(REDACTED_VIDEO):
+        return []
+    return [(float(r["start"]), float(r["end"])) for r in log_data.get("ranges", [])]
+
+
+def _inside(t: float, ranges: list[tuple[float, float]], pad: float = 0.0) -> bool:
+    return any(a - pad <= t <= b + pad for a, b in ranges)
+
+
+def _first_line(transcript: dict | None, start: float, end: float) -> str:
+    for seg in (transcript or {}).get("segments", []):
+        if seg["end"] > start and seg["start"] < end:
+            return seg["text"].strip()
+    return ""
+
+
+def resolve_workdir(target: Path, out_root: Path) -> Workspace:
+    """Accept a work folder or a recording; return its workspace. Raises InputError."""
+    target = Path(target)
+    if target.is_dir() and (target / MANIFEST_NAME).is_file():
+        return Workspace(target)
+    if target.is_file():
+        ws = Workspace.for_recording(target, out_root)
+        if (ws.root / MANIFEST_NAME).is_file():
+            return ws
+        raise InputError(
+            f"{target.name} has not been processed yet (no {ws.root / MANIFEST_NAME})",
+            hint=f"run `pipeline run {target}` first, or pass its work folder",
+        )
+    raise InputError(
+        f"{target} is neither a work folder nor a processed recording",
+        hint="pass the folder pipeline run printed, e.g. pipeline-out/<name>",
+    )
+
+
+def _still(video: Path | None, at: float, width: int) -> tuple[bytes | None, str]:
+    if video is None:
+        return None, "no video"
+    try:
+        return still_jpeg(video, at, width=width), ""
+    except PipelineError as exc:
+        return None, exc.message
+
+
+def gather(ws: Workspace, *, frame_width: int = 320) -> Review:
+    """Collect the review of one work folder."""
+    manifest = ws.load_manifest()
+    media = _read_json(ws, "media.json") or {}
+    duration = float(media.get("duration") or 0.0)
+    recording = manifest.get("recording", {}).get("path", "")
+    has_video = bool(media.get("video"))
+    redacted = ws.path(REDACTED_VIDEO) if ws.exists(REDACTED_VIDEO) else None
+    final_video = redacted or (
+        Path(recording) if has_video and recording and Path(recording).is_file() else None
+    )
+    redacted_ranges = _redacted_ranges(ws)
+
+    title = _read_text(ws, "title.txt")
+    description = _read_text(ws, "description.txt")
+    title = title.strip() if title is not None else None
+    review = Review(
+        recording=recording,
+        workdir=str(ws.root),
+        duration=duration,
+        title=title,
+        description=description,
+        title_chars=len(title or ""),
+        description_bytes=len((description or "").encode("utf-8")),
+        final_video=str(final_video) if final_video else None,
+    )
+
+    flags = (_read_json(ws, "flags.json") or {}).get("findings", [])
+    unresolved = [
+        (float(f["start"]), float(f["end"]))
+        for f in flags
+        if f.get("status", "unresolved") == "unresolved"
+    ]
+    unsafe = (
+        unresolved
+        if redacted is None
+        else [r for r in unresolved if not _inside(r[0], redacted_ranges)]
+    )
+
+    transcript = _read_json(ws, "transcript.json")
+    chapters_data = _read_json(ws, "chapters.json") or {}
+    chapters = chapters_data.get("chapters", [])
+    review.chapters_reason = chapters_data.get("reason")
+    for ch in chapters:
+        start, end = float(ch["start"]), float(ch.get("end", duration))
+        at = min(start + 1.0, (start + end) / 2)
+        card = ChapterCard(
+            start, format_clock(start), ch["title"], _first_line(transcript, start, end)
+        )
+        if _inside(at, unsafe, pad=1.0):
+            card.frame_note = "frame withheld: an unresolved secret finding is on screen"
+        else:
+            card.frame, card.frame_note = _still(final_video, at, frame_width)
+        review.chapters.append(card)
+
+    for f in flags:
+        start, end = float(f["start"]), float(f["end"])
+        status = f.get("status", "unresolved")
+        is_redacted = redacted is not None and _inside((start + end) / 2, redacted_ranges)
+        if status == "dismissed":
+            redaction = "dismissed (not a secret)"
+        elif is_redacted:
+            mode = (_read_json(ws, "redactions.json") or {}).get("mode", "blur")
+            redaction = (
+                f"cut from {REDACTED_VIDEO}" if mode == "cut" else f"blurred in {REDACTED_VIDEO}"
+            )
+        else:
+            redaction = "unresolved"
+        card = FindingCard(
+            id=str(f["id"]),
+            start=start,
+            end=end,
+            clock=f"{format_clock(start)}–{format_clock(end)}",
+            rule=f.get("rule", ""),
+            source=f.get("source", "screen"),
+            preview=f.get("preview", ""),
+            status=status,
+            redaction=redaction,
+        )
+        if f.get("source", "screen") != "screen":
+            card.frame_note = f"found in the {f.get('source')}"
+        elif is_redacted:
+            log_data = _read_json(ws, "redactions.json") or {}
+            if log_data.get("mode") == "cut":
+                card.frame_note = "cut from the video"
+            else:
+                card.frame, card.frame_note = _still(redacted, (start + end) / 2, frame_width)
+        else:
+            card.frame_note = "frame withheld until the finding is redacted or dismissed"
+        review.findings.append(card)
+
+    if ws.exists("thumbnail.jpg"):
+        review.thumbnail = ws.path("thumbnail.jpg").read_bytes()
+        review.thumbnail_time = (_read_json(ws, "thumbnail.json") or {}).get("time")
+
+    for name, record in manifest.get("stages", {}).items():
+        review.stages.append(
+            {
+                "name": name,
+                "status": record.get("status"),
+                "seconds": record.get("seconds"),
+                "finished_at": record.get("finished_at"),
+            }
+        )
+
+    review.warnings = _warnings(review, chapters_data, unsafe)
+    return review
+
+
+def _warnings(review: Review, chapters_data: dict, unsafe: list) -> list[str]:
+    warnings = []
+    if review.title is None:
+        warnings.append("no title yet (title.txt is missing)")
+    elif review.title_chars > TITLE_BUDGET:
+        warnings.append(f"title is {review.title_chars} characters; YouTube allows {TITLE_BUDGET}")
+    if review.description is None:
+        warnings.append("no description yet (description.txt is missing)")
+    elif review.description_bytes > DESCRIPTION_BUDGET:
+        warnings.append(
+            f"description is {review.description_bytes} bytes; YouTube allows {DESCRIPTION_BUDGET}"
+        )
+    if len(review.chapters) < 3:
+        reason = review.chapters_reason or "fewer than 3 chapters"
+        warnings.append(f"YouTube will show no chapters: {reason}")
+    unresolved = [f for f in review.findings if f.redaction == "unresolved"]
+    if unresolved:
+        ids = ", ".join(f.id for f in unresolved)
+        warnings.append(
+            f"{len(unresolved)} unresolved secret finding(s) ({ids}): redact with `pipeline redact` "
+            "or dismiss with `pipeline scan --dismiss ID`; publishing as public is refused until then"
+        )
+    if review.thumbnail is None:
+        warnings.append("no thumbnail yet")
+    return warnings

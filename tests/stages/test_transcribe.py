@@ -1,0 +1,119 @@
+"""The real tiny.en model on the talk fixture, run once through the real CLI."""
+
+import io
+import json
+import re
+
+import jiwer
+import pytest
+import srt
+import webvtt
+
+from pipeline.captions import MAX_LINE, MAX_LINES
+from tests.conftest import run_pipeline
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("-", "")
+    return " ".join(re.sub(r"[^a-z0-9' ]", " ", text).split())
+
+
+@pytest.fixture(scope="module")
+def transcribed(tmp_path_factory, talk_mp4):
+    out = tmp_path_factory.mktemp("out")
+    result = run_pipeline("run", str(talk_mp4), "--out", str(out), "--json")
+    assert result.code == 0, result.stderr
+    return out / "talk", json.loads(result.stdout)
+
+
+def test_transcript_matches_the_known_speech(transcribed, talk_truth):
+    workdir, _ = transcribed
+    transcript = json.loads((workdir / "transcript.json").read_text())
+    wer = jiwer.wer(_normalise(talk_truth["text"]), _normalise(transcript["text"]))
+    assert wer <= 0.15, f"WER {wer:.3f}: {transcript['text']}"
+    assert transcript["model"]["name"] == "tiny.en"
+    assert transcript["options"]["compute_type"] == "int8"
+    assert transcript["options"]["vad_filter"] is True
+
+
+def test_word_times_fall_inside_the_spoken_clips(transcribed, talk_truth):
+    workdir, _ = transcribed
+    transcript = json.loads((workdir / "transcript.json").read_text())
+    words = [w for s in transcript["segments"] for w in s["words"]]
+    assert len(words) > 80
+    clips = [(c["start"] - 0.5, c["end"] + 0.5) for c in talk_truth["speech"]]
+    inside = sum(any(a <= w["start"] and w["end"] <= b for a, b in clips) for w in words)
+    assert inside / len(words) >= 0.95
+    # each clip's first word starts near the clip's start
+    for clip in talk_truth["speech"]:
+        first = min(
+            (w for w in words if w["start"] >= clip["start"] - 0.5), key=lambda w: w["start"]
+        )
+        assert first["start"] == pytest.approx(clip["start"], abs=0.8)
+
+
+def test_captions_are_valid_srt_and_vtt(transcribed):
+    workdir, _ = transcribed
+    subs = list(srt.parse((workdir / "captions.srt").read_text()))
+    vtt = webvtt.from_buffer(io.StringIO((workdir / "captions.vtt").read_text()))
+    assert len(subs) == len(vtt.captions) >= 8
+    for a, b in zip(subs, subs[1:], strict=False):
+        assert a.end <= b.start, "overlapping cues"
+    for sub in subs:
+        lines = sub.content.split("\n")
+        assert len(lines) <= MAX_LINES and all(len(line) <= MAX_LINE for line in lines)
+    assert [c.text for c in vtt.captions] == [s.content for s in subs]
+
+
+def test_summary_and_manifest(transcribed, talk_mp4):
+    workdir, summary = transcribed
+    assert summary["duration"] == pytest.approx(52.16, abs=0.1)
+    statuses = {s["name"]: s["status"] for s in summary["stages"]}
+    assert statuses["probe"] == "ran" and statuses["transcribe"] == "ran"
+    manifest = json.loads((workdir / "manifest.json").read_text())
+    record = manifest["stages"]["transcribe"]
+    assert record["status"] == "done"
+    assert set(record["outputs"]) == {"transcript.json", "captions.srt", "captions.vtt"}
+    assert record["params"]["model"] == "tiny.en"
+    assert "media.json" in record["inputs"]
+    assert manifest["recording"]["path"] == str(talk_mp4)
+
+
+def test_rerun_skips_and_force_redoes(transcribed, talk_mp4):
+    workdir, _ = transcribed
+    again = run_pipeline("run", str(talk_mp4), "--out", str(workdir.parent), "--json")
+    assert again.code == 0, again.stderr
+    assert {s["name"]: s["status"] for s in json.loads(again.stdout)["stages"]} == {
+        "probe": "skipped",
+        "transcribe": "skipped",
+    }
+    # a changed parameter invalidates only the stage it belongs to
+    forced = run_pipeline(
+        "transcribe", str(talk_mp4), "--out", str(workdir.parent), "--json", "--force", "transcribe"
+    )
+    assert forced.code == 0, forced.stderr
+    assert {s["name"]: s["status"] for s in json.loads(forced.stdout)["stages"]} == {
+        "probe": "skipped",
+        "transcribe": "ran",
+    }
+
+
+def test_short_windows_give_the_same_words_in_order(tmp_path, talk_mp4, talk_truth):
+    """Transcribing in 15 s windows (how a long recording stays flat in memory) keeps the text
+    and keeps times ascending across window boundaries."""
+    result = run_pipeline(
+        "transcribe",
+        str(talk_mp4),
+        "--out",
+        str(tmp_path),
+        "-q",
+        env={"PIPELINE_TRANSCRIBE_WINDOW_SECONDS": "15"},
+    )
+    assert result.code == 0, result.stderr
+    transcript = json.loads((tmp_path / "talk" / "transcript.json").read_text())
+    assert transcript["options"]["window_seconds"] == 15
+    wer = jiwer.wer(_normalise(talk_truth["text"]), _normalise(transcript["text"]))
+    assert wer <= 0.15, transcript["text"]
+    starts = [w["start"] for s in transcript["segments"] for w in s["words"]]
+    assert starts == sorted(starts)
+    assert starts[-1] > 45  # times are offset by each window's start

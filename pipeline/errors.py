@@ -78,6 +78,35 @@ class ServiceError(PipelineError):
     exit_code = 7
 
 
+class AuthError(ServiceError):
+    """Credentials are missing, invalid or can no longer be refreshed."""
+
+    exit_code = 8
+
+
+class QuotaExceededError(ServiceError):
+    """The API quota is spent; a later attempt (after `resets_at`) may succeed."""
+
+    exit_code = 9
+    retryable = True
+
+    def __init__(self, message: str, hint: str | None = None, resets_at: str | None = None):
+        super().__init__(message, hint)
+        self.resets_at = resets_at
+
+
+class TransientServiceError(ServiceError):
+    """Network errors or 5xx answers that outlasted every retry; running again resumes."""
+
+    retryable = True
+
+
+class UnresolvedFindingsError(PipelineError):
+    """Publishing publicly was refused because secret findings are still unresolved."""
+
+    exit_code = 10
+
+
 # -- Zoom and the nightly batch --------------------------------------------------------------
 
 

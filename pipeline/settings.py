@@ -49,6 +49,38 @@ class TranscribeSettings:
     window_seconds: float = 300.0
 
 
+def _default_token_file() -> str:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return str(Path(base) / "pipeline" / "youtube-token.json")
+
+
+@dataclass
+class YoutubeSettings:
+    #: root URL of the API, uploads included (an emulator or proxy: `http://127.0.0.1:8080/`)
+    api_root: str = "https://youtube.googleapis.com/"
+    #: where OAuth token refreshes go
+    token_uri: str = "https://oauth2.googleapis.com/token"
+    #: the stored authorized-user token (JSON: token, refresh_token, client_id, client_secret,
+    #: scopes); written by `pipeline auth youtube` with mode 0600
+    token_file: str = field(default_factory=_default_token_file)
+    #: privacy of new uploads when the work folder does not say: private, unlisted or public
+    privacy: str = "private"
+    #: YouTube category of new uploads (27 = Education, 28 = Science & Technology)
+    category_id: str = "28"
+    #: playlist every published video is added to; empty = none
+    playlist_id: str = ""
+    #: language of the uploaded captions track
+    caption_language: str = "en"
+    #: upload chunk size in bytes (rounded up to a multiple of 256 KiB)
+    chunk_size: int = 8 * 1024 * 1024
+    #: seconds before an unanswered request counts as failed
+    timeout: float = 60.0
+    #: attempts per request on network errors and 5xx before giving up
+    retries: int = 6
+    #: first backoff wait in seconds (doubles each attempt, capped at 60 s)
+    backoff: float = 1.0
+
+
 @dataclass
 class ZoomSettings:
     """Zoom Server-to-Server OAuth app and the nightly batch over its cloud recordings."""
@@ -83,6 +115,7 @@ class Settings:
     general: GeneralSettings = field(default_factory=GeneralSettings)
     transcribe: TranscribeSettings = field(default_factory=TranscribeSettings)
     zoom: ZoomSettings = field(default_factory=ZoomSettings)
+    youtube: YoutubeSettings = field(default_factory=YoutubeSettings)
     #: where each value came from ("default", "config", "env", "cli"), keyed `section.key`
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 

@@ -8,8 +8,11 @@ import sys
 import click
 
 from pipeline import __version__
+from pipeline.cli.auth import auth_group
 from pipeline.cli.batch import batch_command
 from pipeline.cli.fetch import fetch_command
+from pipeline.cli.lockdown import lockdown_command, republish_command
+from pipeline.cli.publish import publish_command
 from pipeline.cli.review import review_command
 from pipeline.cli.run import run_command
 from pipeline.cli.status import retry_command, status_command
@@ -26,6 +29,8 @@ def cli() -> None:
     \b
     pipeline run recording.mp4       transcript, captions and every later stage
     pipeline transcribe recording.mp4
+    pipeline publish pipeline-out/recording    upload to YouTube (resumable)
+    pipeline lockdown VIDEO_ID            make a leaking video private now
     pipeline fetch MEETING           download one Zoom cloud recording
     pipeline batch                   nightly: new Zoom recordings, processed and published
     pipeline status                  what the batch has done
@@ -40,6 +45,10 @@ cli.add_command(status_command)
 cli.add_command(retry_command)
 cli.add_command(webhook_command)
 cli.add_command(review_command)
+cli.add_command(publish_command)
+cli.add_command(auth_group)
+cli.add_command(lockdown_command)
+cli.add_command(republish_command)
 
 
 def main(argv: list[str] | None = None) -> None:

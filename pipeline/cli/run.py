@@ -17,6 +17,8 @@ from pipeline.cli.common import (
     setup_logging,
     transcribe_options,
 )
+from pipeline.cli.publish import print_result, privacy_option
+from pipeline.publishing import check_credentials, publish
 from pipeline.stages import all_stages
 
 
@@ -25,8 +27,17 @@ from pipeline.stages import all_stages
 @config_options
 @transcribe_options
 @force_option
+@click.option(
+    "--publish",
+    "publish_after",
+    is_flag=True,
+    help="Publish on YouTube after the last stage (credentials are checked first).",
+)
+@privacy_option
 @display_options
-def run_command(recording, config, out, model, device, force, quiet, as_json, debug):
+def run_command(
+    recording, config, out, model, device, force, publish_after, privacy, quiet, as_json, debug
+):
     """Process RECORDING end to end: probe, transcribe, and every later stage.
 
     Outputs go to OUT/<recording name>/ (default ./pipeline-out/). Stages whose inputs and
@@ -36,7 +47,12 @@ def run_command(recording, config, out, model, device, force, quiet, as_json, de
     settings = resolve_settings(
         config, out, **{"transcribe.model": model, "transcribe.device": device}
     )
+    if publish_after:
+        check_credentials(settings)  # before hours of work, not after
     summary = run_stages(
         recording, all_stages(), settings, quiet=quiet, as_json=as_json, force=resolve_force(force)
     )
     print_summary(summary, quiet=quiet, as_json=as_json)
+    if publish_after:
+        result = publish(summary.workdir, settings, privacy=privacy)
+        print_result(result, as_json=as_json, quiet=quiet)

@@ -1,0 +1,49 @@
+"""`pipeline auth youtube` (authorize once) and `pipeline auth check` (before long work)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipeline.cli.common import config_options, resolve_settings, setup_logging
+from pipeline.publishing import check_credentials
+from pipeline.services.youtube_auth import authorize_installed_app
+
+
+@click.group("auth")
+def auth_group() -> None:
+    """Authorize pipeline to publish on YouTube, and check that it still may."""
+
+
+@auth_group.command("youtube")
+@click.option(
+    "--client-secrets",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The OAuth client file (Desktop app) downloaded from the Google Cloud console.",
+)
+@click.option(
+    "--no-browser", is_flag=True, help="Print the consent URL instead of opening a browser."
+)
+@config_options
+@click.option("--debug", is_flag=True, hidden=True)
+def auth_youtube(client_secrets, no_browser, config, out, debug):
+    """Run Google's consent flow and store the token (mode 0600) at setting
+    youtube.token_file (PIPELINE_YOUTUBE_TOKEN_FILE)."""
+    setup_logging(debug)
+    settings = resolve_settings(config, out)
+    path = authorize_installed_app(
+        client_secrets, settings.youtube.token_file, open_browser=not no_browser
+    )
+    click.echo(f"token stored in {path}")
+
+
+@auth_group.command("check")
+@config_options
+@click.option("--debug", is_flag=True, hidden=True)
+def auth_check(config, out, debug):
+    """Verify the stored YouTube credentials now (refreshes the access token; no quota)."""
+    setup_logging(debug)
+    check_credentials(resolve_settings(config, out))
+    click.echo("youtube: credentials ok")

@@ -1,0 +1,121 @@
+"""What a work folder says to publish on YouTube, and the refusal to expose a video that
+still has unresolved secret findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError, UnresolvedFindingsError
+from pipeline.settings import Settings
+from pipeline.timecode import format_clock
+from pipeline.workspace import Workspace
+from pipeline.youtube_text import clean_description, clean_title
+
+PRIVACIES = ("private", "unlisted", "public")
+
+
+@dataclass
+class PublishInputs:
+    """What the work folder says to publish."""
+
+    video: Path
+    title: str
+    description: str
+    tags: list[str]
+    category_id: str
+    #: privacy of a new upload (explicit choice > metadata.json > setting youtube.privacy)
+    privacy: str
+    #: privacy given explicitly (command line); an update keeps the video's own otherwise
+    explicit_privacy: str | None
+    thumbnail: Path | None
+    captions: Path | None
+
+
+def video_url(video_id: str) -> str:
+    return f"https://www.youtube.com/watch?v={video_id}"
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def resolve_workdir(target: Path, settings: Settings) -> Path:
+    """The work folder named directly, or the one of a recording. Raises InputError."""
+    target = Path(target)
+    if target.is_dir():
+        return target
+    if target.is_file():
+        workdir = Workspace.for_recording(target, Path(settings.general.out)).root
+        if workdir.is_dir():
+            return workdir
+        raise InputError(
+            f"no work folder for {target.name} at {workdir}",
+            hint=f"run `pipeline run {target}` first",
+        )
+    raise InputError(f"{target} is neither a work folder nor a recording")
+
+
+def unresolved_findings(workdir: Path) -> list[dict]:
+    """Secret findings in flags.json that are neither redacted nor dismissed."""
+    path = Path(workdir) / "flags.json"
+    if not path.is_file():
+        return []
+    findings = Workspace(workdir).read_json("flags.json").get("findings") or []
+    return [f for f in findings if f.get("status", "unresolved") == "unresolved"]
+
+
+def refuse_if_leaking(workdir: Path, privacy: str) -> None:
+    """Raise UnresolvedFindingsError when `privacy` would show a video that still has
+    unresolved secret findings."""
+    if privacy not in ("public", "unlisted"):
+        return
+    findings = unresolved_findings(workdir)
+    if findings:
+        first = findings[0]
+        raise UnresolvedFindingsError(
+            f"refusing to make the video {privacy}: {len(findings)} unresolved secret "
+            f"finding(s) in flags.json (first: {first.get('rule', '?')} at "
+            f"{format_clock(float(first.get('start', 0)))}, {first.get('preview', '****')})",
+            hint="redact or dismiss them first, or publish with --privacy private",
+        )
+
+
+def load_inputs(workdir: Path, settings: Settings, privacy: str | None) -> PublishInputs:
+    """Read what to publish from the work folder. Raises InputError when the video is missing."""
+    ws = Workspace(workdir)
+    meta: dict[str, Any] = ws.read_json("metadata.json") if ws.exists("metadata.json") else {}
+    if ws.exists("redacted.mp4"):
+        video = ws.path("redacted.mp4")
+    else:
+        recording = ws.load_manifest().get("recording") or {}
+        source = recording.get("path") if isinstance(recording, dict) else recording
+        video = Path(source) if source else ws.path("missing.mp4")
+        if not video.is_file():
+            raise InputError(
+                f"no video to publish in {workdir}: no redacted.mp4 and the recording "
+                f"{source or '(unknown)'} is missing",
+                hint="run `pipeline run RECORDING` to create the work folder",
+            )
+    title = ws.path("title.txt").read_text("utf-8") if ws.exists("title.txt") else ""
+    title = title.strip() or meta.get("title") or video.stem
+    if ws.exists("description.txt"):
+        description = ws.path("description.txt").read_text("utf-8")
+    else:
+        description = meta.get("description", "")
+    chosen = privacy or meta.get("privacy") or settings.youtube.privacy
+    if chosen not in PRIVACIES:
+        raise InputError(f"unknown privacy {chosen!r}", hint=f"use one of {', '.join(PRIVACIES)}")
+    return PublishInputs(
+        video=video,
+        title=clean_title(title),
+        description=clean_description(description),
+        tags=[str(t) for t in meta.get("tags") or []],
+        category_id=str(meta.get("category_id") or settings.youtube.category_id),
+        privacy=chosen,
+        explicit_privacy=privacy,
+        thumbnail=ws.path("thumbnail.jpg") if ws.exists("thumbnail.jpg") else None,
+        captions=ws.path("captions.srt") if ws.exists("captions.srt") else None,
+    )

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pipeline.errors import InputError, MediaError, PipelineError
+from pipeline import publishing
+from pipeline.errors import InputError, MediaError, PipelineError, QuotaExceededError
 from pipeline.media.probe import probe
 from pipeline.progress import QuietReporter, Reporter
 from pipeline.runner import Runner
@@ -66,7 +67,7 @@ def _error_text(exc: BaseException) -> str:
 
 def _quota_exhausted(exc: BaseException) -> bool:
     """YouTube's daily quota is spent: nothing more can be published until it resets."""
-    return type(exc).__name__ == "QuotaExceededError" or "quota" in str(exc).lower()
+    return isinstance(exc, QuotaExceededError)
 
 
 class Batch:
@@ -106,8 +107,6 @@ class Batch:
         """Zoom first, then YouTube (not in a dry run). Raises the service's error."""
         self.client.token()
         if not self.dry_run:
-            from pipeline import publishing
-
             publishing.check_credentials(self.settings)
 
     def window(self) -> tuple[date, date]:
@@ -219,8 +218,6 @@ class Batch:
         return ZoomMeeting.from_json(data), None
 
     def _process_steps(self, row: RecordingRow) -> str | None:
-        from pipeline import publishing
-
         steps = dict(row.steps)
         meeting, token = self._meeting_and_token(row)
         video_file = choose_video(meeting)

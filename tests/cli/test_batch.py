@@ -22,10 +22,8 @@ import requests
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.services.zoom_webhook import signature
 from pipeline.state import StateDB
+from tests.emulators.youtube import YouTubeEmulator
 from tests.emulators.zoom import EmulatedFile, ZoomEmulator
-
-# the publishing side (branch `youtube`) brings this emulator; until it is merged, skip
-YouTubeEmulator = pytest.importorskip("tests.emulators.youtube").YouTubeEmulator
 
 DAY = datetime.now(UTC).replace(hour=16, minute=0, second=0, microsecond=0)
 
@@ -418,3 +416,27 @@ def test_webhook_with_process_publishes_at_once(one_meeting):
         h.get("Authorization") for _, p, h in world.zoom.requests if p.startswith("/rec/download/")
     }
     assert auth == {f"Bearer {event['download_token']}"}
+
+
+def test_spent_youtube_quota_defers_the_rest_without_using_up_attempts(tmp_path, clip):
+    world = World(tmp_path)
+    try:
+        first = world.zoom.add_meeting("Office Hours 1", DAY - timedelta(days=2), [talk(clip)])
+        second = world.zoom.add_meeting("Office Hours 2", DAY - timedelta(days=1), [talk(clip)])
+        world.youtube.exhaust_quota()
+        result = world.batch()
+        assert result.returncode == 20
+        assert by_topic(result) == {"Office Hours 1": "failed", "Office Hours 2": "deferred"}
+        assert "quota" in report(result)["recordings"][0]["error"].lower()
+        rows = {r.uuid: r for r in world.state.rows()}
+        assert (rows[first.uuid].status, rows[first.uuid].attempts) == ("failed", 0)
+        assert rows[second.uuid].status == "queued"
+        assert world.downloads_of(second.files[0]) == []
+        assert world.state.watermark() == first.start_time
+        world.youtube.clear_faults()
+        again = world.batch()
+        assert again.returncode == 0, again.stderr
+        assert by_topic(again) == {"Office Hours 1": "published", "Office Hours 2": "published"}
+        assert len(world.youtube.videos) == 2
+    finally:
+        world.stop()

@@ -147,6 +147,13 @@ def test_fetch_killed_mid_download_resumes_without_refetching(emulator, tmp_path
     assert [start for fid, start in emulator.downloads if fid == video_file.id] == [0, kept]
 
 
+def test_fetch_refuses_a_recording_zoom_is_still_processing(emulator, tmp_path):
+    demo = emulator.meetings[2]
+    result = pipeline("fetch", demo.uuid, env=env_for(emulator, tmp_path), cwd=tmp_path)
+    assert result.returncode == 7 and "still processing" in result.stderr
+    assert emulator.downloads == []
+
+
 def test_fetch_unknown_meeting_and_bad_credentials(emulator, tmp_path):
     missing = pipeline("fetch", "123", env=env_for(emulator, tmp_path), cwd=tmp_path)
     assert missing.returncode == 7 and "no cloud recording for meeting 123" in missing.stderr

@@ -7,6 +7,7 @@ import json
 import click
 
 from pipeline.cli.common import config_options, resolve_settings
+from pipeline.errors import UsageError
 from pipeline.state import STEPS, StateDB, state_db_path
 
 
@@ -25,7 +26,13 @@ def status_command(config, out, as_json):
     """List the recordings in the batch's state database: status, last step, attempts,
     YouTube link and last error. The database is PIPELINE_STATE_DB (default OUT/state.db)."""
     settings = resolve_settings(config, out)
-    state = StateDB(state_db_path(settings))
+    path = state_db_path(settings)
+    if not path.exists():
+        raise UsageError(
+            f"no state database at {path}: no batch has run with these settings",
+            hint="set PIPELINE_STATE_DB (or zoom.state_db, or --out) as the batch has it",
+        )
+    state = StateDB(path)
     rows = state.rows()
     watermark = state.watermark()
     if as_json:

@@ -231,6 +231,8 @@ def test_a_second_batch_exits_with_a_clear_message(emulator, tmp_path):
 
 def test_status_and_retry(emulator, tmp_path):
     env = env_for(emulator, tmp_path)
+    none_yet = pipeline("status", env=env, cwd=tmp_path)
+    assert none_yet.returncode == 2 and "no batch has run" in none_yet.stderr
     state = StateDB(tmp_path / "state" / "state.db")
     state.upsert_meeting(
         {

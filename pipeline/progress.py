@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import IO, Any, Protocol
@@ -49,10 +50,12 @@ class JsonReporter:
     def __init__(self, stream: IO[str] | None = None, min_interval: float = 0.0):
         self.stream = stream or sys.stderr
         self.min_interval = min_interval
+        self._lock = threading.Lock()
 
     def _emit(self, **event: Any) -> None:
-        self.stream.write(json.dumps(event) + "\n")
-        self.stream.flush()
+        with self._lock:
+            self.stream.write(json.dumps(event) + "\n")
+            self.stream.flush()
 
     def stage_started(self, stage: str, total: float | None) -> ProgressCallback:
         self._emit(event="stage_started", stage=stage, total=total)

@@ -1,11 +1,14 @@
 """The runner decides, stages do: it owns caching (skip a stage whose parameters and input
 fingerprints are unchanged and whose outputs are intact), `--force`, progress display, the
-manifest, and what happens when a stage fails."""
+manifest, the sharing of CPU cores between stages that may run at the same time, and what
+happens when a stage fails."""
 
 from __future__ import annotations
 
 import logging
+import os
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +43,7 @@ class RunSummary:
     media: MediaInfo
     outcomes: list[StageOutcome]
     warnings: list[str]
+    wall_seconds: float = 0.0
 
     @property
     def seconds(self) -> float:
@@ -52,14 +56,9 @@ class RunSummary:
             "duration": self.media.duration,
             "has_video": self.media.has_video,
             "has_audio": self.media.has_audio,
+            "wall_seconds": round(self.wall_seconds, 3),
             "stages": [
-                {
-                    "name": o.name,
-                    "status": o.status,
-                    "seconds": round(o.seconds, 3),
-                    "note": o.note,
-                    "outputs": o.outputs,
-                }
+                {"name": o.name, "status": o.status, "seconds": round(o.seconds, 3), "note": o.note, "outputs": o.outputs}
                 for o in self.outcomes
             ],
             "warnings": self.warnings,
@@ -70,8 +69,19 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def dependencies(stages: list[Stage]) -> dict[str, set[str]]:
+    """For each stage, the stages (of this run) that must finish before it starts."""
+    names = [s.name for s in stages]
+    deps: dict[str, set[str]] = {}
+    for i, stage in enumerate(stages):
+        wanted = names[:i] if stage.after is None else [n for n in stage.after if n in names[:i]]
+        deps[stage.name] = set(wanted)
+    return deps
+
+
 class Runner:
-    """Runs stages in order over one recording's work folder."""
+    """Runs stages over one recording's work folder, in order, overlapping the stages that
+    declare they may (see Stage.after)."""
 
     def __init__(
         self,
@@ -81,6 +91,7 @@ class Runner:
         settings: Settings,
         reporter: Reporter | None = None,
         force: set[str] | None = None,
+        cores: int | None = None,
     ):
         self.recording = Path(recording)
         self.media = media
@@ -88,13 +99,13 @@ class Runner:
         self.settings = settings
         self.reporter = reporter or QuietReporter()
         self.force = force or set()
+        self.cores = cores or os.cpu_count() or 1
+        self._warnings: list[str] = []
 
     def _forced(self, stage: Stage) -> bool:
         return FORCE_ALL in self.force or stage.name in self.force
 
-    def cache_key(
-        self, stage: Stage, recording_fp: str
-    ) -> tuple[str, dict[str, Any], dict[str, str]]:
+    def cache_key(self, stage: Stage, recording_fp: str) -> tuple[str, dict[str, Any], dict[str, str]]:
         """The key that decides whether a stage's earlier outputs still hold."""
         params = stage.params(self.settings)
         inputs = {}
@@ -102,50 +113,72 @@ class Runner:
             path = self.workspace.path(name)
             inputs[name] = fingerprint_artifact(path) if path.is_file() else "missing"
         key = fingerprint_value(
-            {
-                "stage": stage.name,
-                "version": stage.version,
-                "params": params,
-                "recording": recording_fp,
-                "inputs": inputs,
-            }
+            {"stage": stage.name, "version": stage.version, "params": params, "recording": recording_fp, "inputs": inputs}
         )
         return key, params, inputs
 
     def run(self, stages: list[Stage]) -> RunSummary:
-        """Run `stages` in order. Returns the summary; re-raises a stage's error after
-        recording it in the manifest."""
+        """Run `stages`. Returns the summary; after a stage fails, waits for the stages already
+        running, then re-raises that stage's error (recorded in the manifest)."""
+        t0 = time.perf_counter()
         self.workspace.prepare()
         recording_fp = fingerprint_file(self.recording, partial=True)
         self.workspace.update_manifest(
-            recording={
-                "path": str(self.recording),
-                "fingerprint": recording_fp,
-                "size": self.media.size,
-            }
+            recording={"path": str(self.recording), "fingerprint": recording_fp, "size": self.media.size}
         )
-        outcomes: list[StageOutcome] = []
-        warnings: list[str] = []
+        deps = dependencies(stages)
+        by_name = {s.name: s for s in stages}
+        outcomes: dict[str, StageOutcome] = {}
+        running: dict[Future, str] = {}
+        error: BaseException | None = None
         try:
-            for stage in stages:
-                outcome = self._run_one(stage, recording_fp, warnings)
-                outcomes.append(outcome)
+            with ThreadPoolExecutor(max_workers=max(1, len(stages))) as pool:
+                while len(outcomes) < len(stages):
+                    if error is None:
+                        ready = [
+                            s
+                            for s in stages
+                            if s.name not in outcomes
+                            and s.name not in running.values()
+                            and deps[s.name] <= outcomes.keys()
+                        ]
+                        share = max(1, self.cores // max(1, len(ready) + len(running)))
+                        for stage in ready:
+                            running[pool.submit(self._run_one, stage, recording_fp, share)] = stage.name
+                    if not running:
+                        break
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        name = running.pop(future)
+                        try:
+                            outcomes[name] = future.result()
+                        except BaseException as exc:  # noqa: BLE001 - re-raised below
+                            outcomes[name] = StageOutcome(name, "failed")
+                            error = error or exc
         finally:
             self.reporter.close()
-        return RunSummary(self.recording, self.workspace.root, self.media, outcomes, warnings)
+        if error is not None:
+            raise error
+        ordered = [outcomes[s.name] for s in stages if s.name in by_name]
+        return RunSummary(
+            self.recording, self.workspace.root, self.media, ordered, self._warnings, time.perf_counter() - t0
+        )
 
-    def _run_one(self, stage: Stage, recording_fp: str, warnings: list[str]) -> StageOutcome:
+    def _warn(self, message: str) -> None:
+        self._warnings.append(message)
+        self.reporter.warning(message)
+
+    def _run_one(self, stage: Stage, recording_fp: str, threads: int) -> StageOutcome:
         ctx = StageContext(
             recording=self.recording,
             workspace=self.workspace,
             settings=self.settings,
             media=self.media,
+            threads=threads,
         )
         reason = stage.skip_reason(ctx)
         if reason:
-            message = f"{stage.name} skipped: {reason}"
-            warnings.append(message)
-            self.reporter.warning(message)
+            self._warn(f"{stage.name} skipped: {reason}")
             self.reporter.stage_finished(stage.name, "not applicable", 0.0, reason)
             return StageOutcome(stage.name, "not applicable", note=reason)
 
@@ -159,14 +192,10 @@ class Runner:
             and self.workspace.outputs_intact(record)
         ):
             self.reporter.stage_finished(stage.name, "skipped", 0.0, "unchanged since last run")
-            return StageOutcome(
-                stage.name, "skipped", note="unchanged", outputs=list(record.get("outputs", {}))
-            )
+            return StageOutcome(stage.name, "skipped", note="unchanged", outputs=list(record.get("outputs", {})))
 
         started_at = _now()
-        self.workspace.record_stage(
-            stage.name, {"status": "running", "key": key, "started_at": started_at}
-        )
+        self.workspace.record_stage(stage.name, {"status": "running", "key": key, "started_at": started_at})
         ctx.progress = self.reporter.stage_started(stage.name, stage.progress_total(ctx))
         t0 = time.perf_counter()
         try:
@@ -175,20 +204,13 @@ class Runner:
             seconds = time.perf_counter() - t0
             self.workspace.record_stage(
                 stage.name,
-                {
-                    "status": "failed",
-                    "key": key,
-                    "started_at": started_at,
-                    "error": type(exc).__name__,
-                    "seconds": round(seconds, 3),
-                },
+                {"status": "failed", "key": key, "started_at": started_at, "error": type(exc).__name__, "seconds": round(seconds, 3)},
             )
             self.reporter.stage_finished(stage.name, "failed", seconds)
             raise
         seconds = time.perf_counter() - t0
         for message in ctx.warnings:
-            warnings.append(message)
-            self.reporter.warning(message)
+            self._warn(message)
         self.workspace.record_stage(
             stage.name,
             {
@@ -197,13 +219,12 @@ class Runner:
                 "version": stage.version,
                 "params": params,
                 "inputs": inputs,
-                "outputs": {
-                    name: fingerprint_artifact(self.workspace.path(name)) for name in result.outputs
-                },
+                "outputs": {name: fingerprint_artifact(self.workspace.path(name)) for name in result.outputs},
                 "summary": result.summary,
                 "started_at": started_at,
                 "finished_at": _now(),
                 "seconds": round(seconds, 3),
+                "threads": threads,
             },
         )
         self.reporter.stage_finished(stage.name, "ran", seconds)

@@ -23,6 +23,8 @@ class StageContext:
     settings: Settings
     media: MediaInfo | None = None
     progress: ProgressCallback = no_progress
+    #: CPU threads this stage may use (the runner shares the cores between concurrent stages)
+    threads: int = 1
     #: warnings the stage wants shown to the user (the runner shows them)
     warnings: list[str] = field(default_factory=list)
 
@@ -46,6 +48,9 @@ class Stage(ABC):
     version: ClassVar[int] = 1
     #: artifacts of earlier stages this stage reads (fingerprinted into its cache key)
     needs: ClassVar[tuple[str, ...]] = ()
+    #: stages that must have finished before this one starts; None = every stage before it
+    #: in the run order. Stages whose `after` are all done may run at the same time.
+    after: ClassVar[tuple[str, ...] | None] = None
 
     def params(self, settings: Settings) -> dict[str, Any]:
         """The settings that change this stage's output (recorded in the manifest)."""

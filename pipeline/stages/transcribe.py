@@ -45,15 +45,16 @@ def cuda_available() -> bool:
         return False
 
 
-def resolve_options(cfg: TranscribeSettings) -> TranscriptionOptions:
-    """Turn settings into concrete options (auto device, compute type, thread count)."""
+def resolve_options(cfg: TranscribeSettings, threads: int | None = None) -> TranscriptionOptions:
+    """Turn settings into concrete options (auto device, compute type, thread count: the
+    setting, else the runner's share of the cores)."""
     device = cfg.device
     if device == "auto":
         device = "cuda" if cuda_available() else "cpu"
     compute = cfg.compute_type
     if compute == "auto":
         compute = "float16" if device == "cuda" else "int8"
-    threads = cfg.threads or (os.cpu_count() or 1)
+    threads = cfg.threads or threads or (os.cpu_count() or 1)
     return TranscriptionOptions(
         model=cfg.model,
         device=device,
@@ -107,6 +108,8 @@ class TranscribeStage(Stage):
     name = "transcribe"
     version = 2
     needs = ("media.json",)
+    #: only the probe is needed: transcription overlaps the video stages
+    after = ("probe",)
 
     def params(self, settings: Settings) -> dict[str, Any]:
         options = resolve_options(settings.transcribe)
@@ -119,7 +122,7 @@ class TranscribeStage(Stage):
         return None
 
     def run(self, ctx: StageContext) -> StageResult:
-        options = resolve_options(ctx.settings.transcribe)
+        options = resolve_options(ctx.settings.transcribe, ctx.threads)
         resolved = resolve_model(options.model)
         model = load_whisper(resolved, options)
         total = ctx.media.duration if ctx.media else None

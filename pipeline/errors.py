@@ -76,3 +76,10 @@ class ServiceError(PipelineError):
     """A remote service (YouTube, Zoom) refused or failed a request."""
 
     exit_code = 7
+
+
+class SecretsHeldError(PipelineError):
+    """`on_secret = hold` and the scan found secrets nobody has resolved yet: the run stops
+    before anything is published."""
+
+    exit_code = 8

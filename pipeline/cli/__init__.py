@@ -9,8 +9,10 @@ import click
 
 from pipeline import __version__
 from pipeline.cli.run import run_command
+from pipeline.cli.scan import scan_command
 from pipeline.cli.transcribe import transcribe_command
 from pipeline.errors import PipelineError
+from pipeline.masking import mask_text
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,10 +23,12 @@ def cli() -> None:
     \b
     pipeline run recording.mp4       transcript, captions and every later stage
     pipeline transcribe recording.mp4
+    pipeline scan recording.mp4 --review   secrets on screen, in speech and chat
     """
 
 
 cli.add_command(run_command)
+cli.add_command(scan_command)
 cli.add_command(transcribe_command)
 
 
@@ -38,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
             import traceback
 
             traceback.print_exc()
-        click.echo(f"error: {exc.one_line()}", err=True)
+        click.echo(f"error: {mask_text(exc.one_line())}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -17,7 +17,10 @@ from pipeline.cli.common import (
     setup_logging,
     transcribe_options,
 )
+from pipeline.cli.scan import resolve_scan_settings
+from pipeline.findings import FLAGS_JSON, enforce_policy, load_findings
 from pipeline.stages import all_stages
+from pipeline.workspace import Workspace
 
 
 @click.command("run")
@@ -29,6 +32,9 @@ from pipeline.stages import all_stages
 def run_command(recording, config, out, model, device, force, quiet, as_json, debug):
     """Process RECORDING end to end: probe, transcribe, and every later stage.
 
+    Secrets found on screen, in speech or chat are handled by the setting scan.on_secret:
+    blur (default) or cut them, or hold: stop with exit code 8 before publishing.
+
     Outputs go to OUT/<recording name>/ (default ./pipeline-out/). Stages whose inputs and
     settings are unchanged are skipped, so an interrupted run picks up where it stopped.
     """
@@ -36,7 +42,12 @@ def run_command(recording, config, out, model, device, force, quiet, as_json, de
     settings = resolve_settings(
         config, out, **{"transcribe.model": model, "transcribe.device": device}
     )
+    resolve_scan_settings(settings, recording)
     summary = run_stages(
         recording, all_stages(), settings, quiet=quiet, as_json=as_json, force=resolve_force(force)
     )
     print_summary(summary, quiet=quiet, as_json=as_json)
+    workspace = Workspace(summary.workdir)
+    if workspace.exists(FLAGS_JSON):
+        # on_secret = hold: stop here, before anything can be published
+        enforce_policy(load_findings(workspace), settings.scan.on_secret)

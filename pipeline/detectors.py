@@ -81,9 +81,9 @@ def _looks_random(value: str) -> bool:
         return False
     if "***" in value or "xxxx" in value.lower() or "..." in value or len(set(value)) < 4:
         return False
-    classes = sum(
-        any(f(c) for c in value) for f in (str.islower, str.isupper, str.isdigit)
-    ) + any(not c.isalnum() for c in value)
+    classes = sum(any(f(c) for c in value) for f in (str.islower, str.isupper, str.isdigit)) + any(
+        not c.isalnum() for c in value
+    )
     return (classes >= 2 and len(value) >= 8) or (len(value) >= 12 and _entropy(value) >= 3.0)
 
 

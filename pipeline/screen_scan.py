@@ -238,9 +238,7 @@ class ScreenScanner:
                 ln
                 for ln in self.lines
                 if all(_iou(ln.box, f.box) <= 0.3 for f in fresh)
-                and not (
-                    _centre_in(ln.box, core) and all(_iou(ln.box, b) <= 0.5 for b in found)
-                )
+                and not (_centre_in(ln.box, core) and all(_iou(ln.box, b) <= 0.5 for b in found))
             ]
             self.lines.extend(fresh)
             self._reference[r0 * CELL : r1 * CELL, c0 * CELL : c1 * CELL] = low[

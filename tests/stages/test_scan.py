@@ -150,7 +150,9 @@ def test_hold_stops_the_run_and_says_what_was_found(scanned):
 def test_dismiss_is_recorded_and_survives_without_a_rescan(scanned):
     out = scanned["work"].parent
     target = next(f for f in scanned["flags"]["findings"] if f["source"] == "chat")
-    result = run_pipeline("scan", str(scanned["recording"]), "--out", str(out), "--dismiss", target["id"])
+    result = run_pipeline(
+        "scan", str(scanned["recording"]), "--out", str(out), "--dismiss", target["id"]
+    )
     assert result.code == 0, result.stderr
     assert target["id"] in result.stdout
     review = json.loads((scanned["work"] / "scan-review.json").read_text())

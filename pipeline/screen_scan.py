@@ -25,8 +25,9 @@ CELL = 8
 PIXEL_DIFF = 24
 #: a cell changed when at least this many of its pixels changed
 CELL_PIXELS = 2
-#: a cell is busy when it changed in BUSY_MIN of the last BUSY_WINDOW samples
-BUSY_WINDOW, BUSY_MIN = 6, 5
+#: a cell is busy when it changed in BUSY_MIN of the last BUSY_WINDOW samples (a webcam
+#: tile, a video); typing or a passing cursor changes a cell for one or two samples only
+BUSY_WINDOW, BUSY_MIN = 8, 4
 #: a changed area at least this many cells wide is read at once; a narrower one (a cursor,
 #: one typed character) only once it stops changing
 MIN_TEXT_CELLS = 3
@@ -34,6 +35,8 @@ MIN_TEXT_CELLS = 3
 MARGIN_CELLS = 2
 
 Box = tuple[int, int, int, int]
+#: an area in change cells: (row0, row1, col0, col1), ends excluded
+Band = tuple[int, int, int, int]
 
 
 @dataclass
@@ -148,11 +151,15 @@ class ScreenScanner:
         self.tracker = FindingTracker()
         self.lines: list[OcrLine] = []
         self.samples = 0
+        #: samples in which at least one region was OCR'd
+        self.frames_read = 0
         self._reference: np.ndarray | None = None
         self._previous: np.ndarray | None = None
         self._history: deque[np.ndarray] = deque(maxlen=BUSY_WINDOW)
         self._last_busy_read = -1e9
         self._pending = np.zeros((0, 0), dtype=bool)
+        self._moving = np.zeros((0, 0), dtype=bool)
+        self._busy_lines: list[OcrLine] = []
 
     # -- change detection ------------------------------------------------------------------
     @staticmethod
@@ -165,93 +172,118 @@ class ScreenScanner:
         counts = padded.reshape(rows, CELL, cols, CELL).sum(axis=(1, 3))
         return counts >= CELL_PIXELS
 
-    def _regions(self, low: np.ndarray, t: float) -> list[tuple[int, int, int, int, bool]]:
-        """Regions to read, in cells: (row0, row1, col0, col1, full_width)."""
+    def _regions(self, low: np.ndarray, t: float) -> tuple[list[Band], list[Band]]:
+        """What to read in this sample, in cells: full-width bands of rows that changed
+        (row0, row1), and boxes of busy cells (row0, row1, col0, col1) when due."""
         import cv2
 
+        rows, cols = -(-low.shape[0] // CELL), -(-low.shape[1] // CELL)
         if self._reference is None or self._previous is None:
-            rows, cols = -(-low.shape[0] // CELL), -(-low.shape[1] // CELL)
-            return [(0, rows, 0, cols, True)]
+            self._moving = np.zeros((rows, cols), dtype=bool)
+            self._pending = np.ones((rows, cols), dtype=bool)
+            return [(0, rows, 0, cols)], []
         moving = self._changed_cells(low, self._previous)
         self._history.append(moving)
-        busy = np.zeros_like(moving)
-        if len(self._history) == BUSY_WINDOW:
-            busy = np.sum(np.stack(self._history), axis=0) >= BUSY_MIN
+        busy = np.sum(np.stack(self._history), axis=0) >= BUSY_MIN
         pending = self._changed_cells(low, self._reference) & ~busy
         self._pending = pending | moving
-        regions = []
+        self._moving = moving
+        bands = []
         mask = cv2.dilate(pending.astype(np.uint8), np.ones((1, 3), np.uint8))
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         for i in range(1, count):
-            c0, r0, cw, rh = (int(v) for v in stats[i][:4])
+            _, r0, cw, rh = (int(v) for v in stats[i][:4])
             component = (labels == i) & pending
             if not component.any():
                 continue
             settled = not (moving & component).any()
             if cw - 2 >= MIN_TEXT_CELLS or settled:
-                regions.append((r0, r0 + rh, 0, moving.shape[1], True))
-        if busy.any() and t - self._last_busy_read >= self.busy_every:
+                bands.append((r0, r0 + rh, 0, cols))
+        boxes = []
+        if not busy.any():
+            self._busy_lines = []
+        elif t - self._last_busy_read >= self.busy_every:
             self._last_busy_read = t
             count, _, stats, _ = cv2.connectedComponentsWithStats(busy.astype(np.uint8), 8)
             for i in range(1, count):
                 c0, r0, cw, rh = (int(v) for v in stats[i][:4])
-                regions.append((r0, r0 + rh, c0, c0 + cw, False))
-        return _merge_bands(regions)
+                boxes.append((r0, r0 + rh, c0, c0 + cw))
+        return _merge_bands(bands), boxes
 
     # -- reading ---------------------------------------------------------------------------
     def feed(self, frame: SampledFrame) -> None:
         """Read what changed in `frame` and update the tracked secrets."""
         low = frame.low.astype(np.int16)
         image = frame.image
-        sy = image.shape[0] / low.shape[0] * CELL
-        sx = image.shape[1] / low.shape[1] * CELL
-        first = self._reference is None
-        regions = self._regions(low, frame.time)
-        if first:
+        scale = (image.shape[1] / low.shape[1] * CELL, image.shape[0] / low.shape[0] * CELL)
+        bands, busy = self._regions(low, frame.time)
+        self.frames_read += bool(bands or busy)
+        if self._reference is None:
             self._reference = low.copy()
-            self._pending = np.ones_like(self._changed_cells(low, low))
-        for r0, r1, c0, c1, full in regions:
-            margin = MARGIN_CELLS if full else 1
-            y0 = int(max(0, (r0 - margin) * sy))
-            y1 = int(min(image.shape[0], (r1 + margin) * sy))
-            x0 = 0 if full else int(max(0, (c0 - 1) * sx))
-            x1 = image.shape[1] if full else int(min(image.shape[1], (c1 + 1) * sx))
-            # lines are taken from the changed rows plus one cell each side; further out
-            # they may be cut by the edge of what was read
-            core = (
-                (r0 - 1) * sy,
-                (r1 + 1) * sy,
-                x0 if full else c0 * sx,
-                x1 if full else c1 * sx,
-            )
-            found = self.reader.detect(image, (x0, y0, x1 - x0, y1 - y0))
-            kept, todo = [], []
-            for box in (b for b in found if _centre_in(b, core)):
-                old = max(self.lines, key=lambda ln: _iou(ln.box, box), default=None)
-                unchanged = old is not None and _iou(old.box, box) > 0.6
-                if unchanged and not self._touches_change(box, sx, sy):
-                    kept.append(old)
-                else:
-                    todo.append(box)
-            fresh = kept + self.reader.recognise(image, todo)
-            self.lines = [
-                ln
-                for ln in self.lines
-                if all(_iou(ln.box, f.box) <= 0.3 for f in fresh)
-                and not (_centre_in(ln.box, core) and all(_iou(ln.box, b) <= 0.5 for b in found))
-            ]
-            self.lines.extend(fresh)
-            self._reference[r0 * CELL : r1 * CELL, c0 * CELL : c1 * CELL] = low[
-                r0 * CELL : r1 * CELL, c0 * CELL : c1 * CELL
-            ]
+        for band in bands:
+            self._read_band(image, band, scale)
+            self._accept(low, *band)
+        if busy:
+            self._busy_lines = [ln for box in busy for ln in self._read_busy(image, box, scale)]
         self._previous = low
         self.samples += 1
         seen = []
-        for line in self.lines:
+        for line in self.lines + self._busy_lines:
             for match in _detect_line(line.text):
                 confidence = round(match.confidence * line.score, 3)
                 seen.append((match.rule, match.value, value_box(line, match), confidence))
         self.tracker.update(frame.time, seen)
+
+    def _read_band(self, image: np.ndarray, band: Band, scale: tuple[float, float]) -> None:
+        """Read a full-width band of changed rows and update the screen's lines: lines whose
+        picture did not change keep their reading, new ones are recognised, gone ones go."""
+        sx, sy = scale
+        r0, r1 = band[0], band[1]
+        y0 = int(max(0, (r0 - MARGIN_CELLS) * sy))
+        y1 = int(min(image.shape[0], (r1 + MARGIN_CELLS) * sy))
+        # lines are taken from the changed rows plus one cell each side; further out they
+        # may be cut by the edge of what was read
+        core = ((r0 - 1) * sy, (r1 + 1) * sy, 0, image.shape[1])
+        found = self.reader.detect(image, (0, y0, image.shape[1], y1 - y0))
+        kept, todo = [], []
+        for box in (b for b in found if _centre_in(b, core)):
+            old = max(self.lines, key=lambda ln: _iou(ln.box, box), default=None)
+            unchanged = old is not None and _iou(old.box, box) > 0.6
+            if unchanged and not self._touches_change(box, sx, sy):
+                kept.append(old)
+            else:
+                todo.append(box)
+        fresh = kept + self.reader.recognise(image, todo)
+        self.lines = [
+            ln
+            for ln in self.lines
+            if all(_iou(ln.box, f.box) <= 0.3 for f in fresh)
+            and not (_centre_in(ln.box, core) and all(_iou(ln.box, b) <= 0.5 for b in found))
+        ]
+        self.lines.extend(fresh)
+
+    def _read_busy(self, image: np.ndarray, box: Band, scale: tuple[float, float]) -> list[OcrLine]:
+        """Read a busy area (a webcam tile, a video) on its own; what it shows is kept apart
+        from the screen's lines and replaced at each read."""
+        sx, sy = scale
+        r0, r1, c0, c1 = box
+        x0, y0 = int(max(0, (c0 - 1) * sx)), int(max(0, (r0 - 1) * sy))
+        x1 = int(min(image.shape[1], (c1 + 1) * sx))
+        y1 = int(min(image.shape[0], (r1 + 1) * sy))
+        return self.reader.read(image, (x0, y0, x1 - x0, y1 - y0))
+
+    def _accept(self, low: np.ndarray, r0: int, r1: int, c0: int, c1: int) -> None:
+        """Take what was read as the new reference, except cells still moving (a cursor
+        passing by, a line being typed): they are read again once they settle."""
+        assert self._reference is not None
+        keep = np.ones((r1 - r0, c1 - c0), dtype=bool)
+        if self._moving.size:
+            keep &= ~self._moving[r0:r1, c0:c1]
+        mask = np.repeat(np.repeat(keep, CELL, axis=0), CELL, axis=1)
+        ref = self._reference[r0 * CELL : r1 * CELL, c0 * CELL : c1 * CELL]
+        cur = low[r0 * CELL : r1 * CELL, c0 * CELL : c1 * CELL]
+        mask = mask[: ref.shape[0], : ref.shape[1]]
+        ref[mask] = cur[mask]
 
     def _touches_change(self, box: Box, sx: float, sy: float) -> bool:
         c0, c1 = int(box[0] // sx), int((box[0] + box[2]) // sx) + 1
@@ -267,16 +299,13 @@ def _centre_in(box: Box, core: tuple[float, float, float, float]) -> bool:
     return core[0] <= cy < core[1] and core[2] <= cx < core[3]
 
 
-def _merge_bands(
-    regions: list[tuple[int, int, int, int, bool]],
-) -> list[tuple[int, int, int, int, bool]]:
-    """Merge full-width bands that overlap or touch, so that each line is read once."""
-    bands = sorted(r for r in regions if r[4])
-    merged: list[tuple[int, int, int, int, bool]] = []
-    for band in bands:
+def _merge_bands(bands: list[Band]) -> list[Band]:
+    """Merge bands that overlap or nearly touch, so that each line is read once."""
+    merged: list[Band] = []
+    for band in sorted(bands):
         if merged and band[0] <= merged[-1][1] + MARGIN_CELLS:
             last = merged[-1]
-            merged[-1] = (last[0], max(last[1], band[1]), last[2], last[3], True)
+            merged[-1] = (last[0], max(last[1], band[1]), last[2], last[3])
         else:
             merged.append(band)
-    return merged + [r for r in regions if not r[4]]
+    return merged

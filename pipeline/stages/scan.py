@@ -55,6 +55,7 @@ def check_scan_settings(cfg: ScanSettings) -> None:
 @dataclass
 class ScreenStats:
     samples: int = 0
+    frames_read: int = 0
     regions_read: int = 0
     lines_recognised: int = 0
 
@@ -106,6 +107,7 @@ class ScanStage(Stage):
                 "findings": len(findings),
                 **by_source,
                 "frames_sampled": stats.samples,
+                "frames_ocr": stats.frames_read,
                 "regions_read": stats.regions_read,
                 "lines_recognised": stats.lines_recognised,
             },
@@ -126,6 +128,7 @@ class ScanStage(Stage):
             scanner.feed(frame)
             ctx.progress(min(frame.time, duration), duration)
         stats.samples = scanner.samples
+        stats.frames_read = scanner.frames_read
         stats.regions_read = reader.stats.regions
         stats.lines_recognised = reader.stats.lines_recognised
         return [

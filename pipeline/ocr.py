@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 #: recognitions below this score are dropped as unreadable
 MIN_SCORE = 0.5
+#: lines narrower than this many times their height are not recognised
+MIN_ASPECT = 4.0
 
 
 Box = tuple[int, int, int, int]
@@ -110,6 +112,8 @@ class ScreenReader:
         scoring under MIN_SCORE or empty are left out."""
         import cv2
 
+        # a line shorter than ~8 characters cannot hold a credential: not worth reading
+        boxes = [b for b in boxes if b[2] >= MIN_ASPECT * b[3]]
         keys, todo = [], {}
         for bx, by, bw, bh in boxes:
             line = np.ascontiguousarray(image[max(0, by) : by + bh, max(0, bx) : bx + bw])

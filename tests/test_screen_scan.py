@@ -80,3 +80,19 @@ def test_the_tracker_joins_readings_of_one_secret_and_closes_what_is_gone():
     assert (track.first, track.last, track.end) == (1.0, 1.5, 2.0)
     assert track.value == "AKIAIOSFODNN7EXAMPLE" and track.confidence == 0.95
     assert len(track.boxes) == 1
+
+
+def test_a_busy_area_without_text_is_never_ocrd(reader):
+    scanner = ScreenScanner(reader, busy_every=1.5)
+    before = None
+    for k in range(16):  # a smooth "face" that sways: busy, but nothing sharp in it
+        pixels = screen(["$ make test"])
+        yy, xx = np.mgrid[0:90, 0:150]
+        cx = 75 + 30 * np.sin(k)
+        pixels[10:100, 800:950] = (
+            120 + 100 * np.exp(-((xx - cx) ** 2 + (yy - 45) ** 2) / 400)
+        ).astype(np.uint8)
+        scanner.feed(SampledFrame(k * 0.5, pixels))
+        if k == 5:  # busy from here on
+            before = reader.stats.regions
+    assert reader.stats.regions == before

@@ -18,7 +18,7 @@ from pipeline.cli.common import (
     transcribe_options,
 )
 from pipeline.cli.scan import resolve_scan_settings
-from pipeline.findings import FLAGS_JSON, enforce_policy, load_findings
+from pipeline.findings import FLAGS_JSON, enforce_policy, load_findings, unresolved
 from pipeline.stages import all_stages
 from pipeline.workspace import Workspace
 
@@ -49,5 +49,14 @@ def run_command(recording, config, out, model, device, force, quiet, as_json, de
     print_summary(summary, quiet=quiet, as_json=as_json)
     workspace = Workspace(summary.workdir)
     if workspace.exists(FLAGS_JSON):
+        findings = load_findings(workspace)
         # on_secret = hold: stop here, before anything can be published
-        enforce_policy(load_findings(workspace), settings.scan.on_secret)
+        enforce_policy(findings, settings.scan.on_secret)
+        pending = unresolved(findings)
+        if pending:
+            click.echo(
+                f"warning: {len(pending)} unresolved secret finding(s), "
+                f"on_secret = {settings.scan.on_secret} (list them: pipeline scan "
+                f"{recording} --review)",
+                err=True,
+            )

@@ -188,3 +188,16 @@ def test_an_unknown_on_secret_value_is_refused(tmp_path):
 
 def test_the_work_folder_lists_flags_json(scanned):
     assert Path(scanned["work"] / "flags.json").is_file()
+
+
+def test_redaction_ranges_cover_every_planted_secret(scanned):
+    from pipeline.findings import SecretFinding, findings_to_ranges
+
+    findings = [SecretFinding.from_dict(d) for d in scanned["flags"]["findings"]]
+    ranges = findings_to_ranges(findings, pad=12, frame_size=(1280, 720), duration=38.0)
+    assert all(a.end <= b.start for a, b in zip(ranges, ranges[1:], strict=False))
+    for planted in TRUTH["screen"]:
+        for t in (planted["start"] + 0.3, (planted["start"] + planted["end"]) / 2):
+            active = [r for r in ranges if r.start <= t < r.end]
+            assert active, f"{planted['rule']} not redacted at {t}"
+            assert _coverage(active[0].regions, planted["box"]) >= 0.99

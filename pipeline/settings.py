@@ -111,11 +111,25 @@ class ZoomSettings:
 
 
 @dataclass
+class ScanSettings:
+    #: what `pipeline run` does about unresolved secrets: `blur` the flagged boxes, `cut` the
+    #: flagged spans, or `hold` (stop before publishing and say what was found)
+    on_secret: str = "blur"
+    #: screen samples per second checked for changes (a secret shown 2 s is seen 4 times)
+    fps: float = 2.0
+    #: Zoom chat file to scan (default: `<recording stem>.chat.txt` beside the recording)
+    chat: str = ""
+    #: CPU threads for OCR; 0 = up to 4
+    ocr_threads: int = 0
+
+
+@dataclass
 class Settings:
     general: GeneralSettings = field(default_factory=GeneralSettings)
     transcribe: TranscribeSettings = field(default_factory=TranscribeSettings)
     zoom: ZoomSettings = field(default_factory=ZoomSettings)
     youtube: YoutubeSettings = field(default_factory=YoutubeSettings)
+    scan: ScanSettings = field(default_factory=ScanSettings)
     #: where each value came from ("default", "config", "env", "cli"), keyed `section.key`
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 

@@ -15,10 +15,12 @@ from pipeline.cli.lockdown import lockdown_command, republish_command
 from pipeline.cli.publish import publish_command
 from pipeline.cli.review import review_command
 from pipeline.cli.run import run_command
+from pipeline.cli.scan import scan_command
 from pipeline.cli.status import retry_command, status_command
 from pipeline.cli.transcribe import transcribe_command
 from pipeline.cli.webhook import webhook_command
 from pipeline.errors import PipelineError
+from pipeline.masking import mask_text
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,10 +36,12 @@ def cli() -> None:
     pipeline fetch MEETING           download one Zoom cloud recording
     pipeline batch                   nightly: new Zoom recordings, processed and published
     pipeline status                  what the batch has done
+    pipeline scan recording.mp4 --review   secrets on screen, in speech and chat
     """
 
 
 cli.add_command(run_command)
+cli.add_command(scan_command)
 cli.add_command(transcribe_command)
 cli.add_command(fetch_command)
 cli.add_command(batch_command)
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
             import traceback
 
             traceback.print_exc()
-        click.echo(f"error: {exc.one_line()}", err=True)
+        click.echo(f"error: {mask_text(exc.one_line())}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

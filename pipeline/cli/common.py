@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from pipeline.errors import UsageError
+from pipeline.masking import install_log_masking
 from pipeline.media.probe import probe
 from pipeline.progress import JsonReporter, QuietReporter, Reporter, RichReporter
 from pipeline.runner import FORCE_ALL, Runner, RunSummary
@@ -98,6 +99,8 @@ def setup_logging(debug: bool) -> None:
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
     for noisy in ("faster_whisper", "httpx", "urllib3", "googleapiclient", "RapidOCR"):
         logging.getLogger(noisy).setLevel(logging.INFO if debug else logging.WARNING)
+    # no log line may show a detected secret in full, whichever library logs it
+    install_log_masking(root)
 
 
 def make_reporter(quiet: bool, as_json: bool) -> Reporter:

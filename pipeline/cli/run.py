@@ -18,8 +18,11 @@ from pipeline.cli.common import (
     transcribe_options,
 )
 from pipeline.cli.publish import print_result, privacy_option
+from pipeline.cli.scan import resolve_scan_settings
+from pipeline.findings import FLAGS_JSON, enforce_policy, load_findings, unresolved
 from pipeline.publishing import check_credentials, publish
 from pipeline.stages import all_stages
+from pipeline.workspace import Workspace
 
 
 @click.command("run")
@@ -40,6 +43,9 @@ def run_command(
 ):
     """Process RECORDING end to end: probe, transcribe, and every later stage.
 
+    Secrets found on screen, in speech or chat are handled by the setting scan.on_secret:
+    blur (default) or cut them, or hold: stop with exit code 11 before publishing.
+
     Outputs go to OUT/<recording name>/ (default ./pipeline-out/). Stages whose inputs and
     settings are unchanged are skipped, so an interrupted run picks up where it stopped.
     """
@@ -49,10 +55,24 @@ def run_command(
     )
     if publish_after:
         check_credentials(settings)  # before hours of work, not after
+    resolve_scan_settings(settings, recording)
     summary = run_stages(
         recording, all_stages(), settings, quiet=quiet, as_json=as_json, force=resolve_force(force)
     )
     print_summary(summary, quiet=quiet, as_json=as_json)
+    workspace = Workspace(summary.workdir)
+    if workspace.exists(FLAGS_JSON):
+        findings = load_findings(workspace)
+        # on_secret = hold: stop here, before anything can be published
+        enforce_policy(findings, settings.scan.on_secret)
+        pending = unresolved(findings)
+        if pending:
+            click.echo(
+                f"warning: {len(pending)} unresolved secret finding(s), "
+                f"on_secret = {settings.scan.on_secret} (list them: pipeline scan "
+                f"{recording} --review)",
+                err=True,
+            )
     if publish_after:
         result = publish(summary.workdir, settings, privacy=privacy)
         print_result(result, as_json=as_json, quiet=quiet)

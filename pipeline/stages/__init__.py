@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.stages.probe import ProbeStage
+from pipeline.stages.scan import ScanStage
 from pipeline.stages.transcribe import TranscribeStage
 
 
 def all_stages() -> list[Stage]:
     """Every stage `pipeline run` runs, in order."""
-    return [ProbeStage(), TranscribeStage()]
+    return [ProbeStage(), TranscribeStage(), ScanStage()]
 
 
 def stage_names() -> list[str]:

@@ -1,0 +1,229 @@
+"""Secret findings as stored in flags.json, the person's review decisions (scan-review.json),
+and what follows from them: redaction ranges for the redact stage, the `hold` policy, and
+whether a time may be used for a thumbnail.
+
+flags.json: {"findings": [{"id", "start", "end", "boxes": [[x, y, w, h], ...], "rule",
+"source": "screen"|"speech"|"chat", "confidence", "preview", "status":
+"unresolved"|"redacted"|"dismissed"}]}. Previews are masked; no secret is stored in clear."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.errors import InputError, SecretsHeldError
+from pipeline.timecode import format_clock
+from pipeline.workspace import Workspace, fingerprint_artifact
+
+FLAGS_JSON = "flags.json"
+REVIEW_JSON = "scan-review.json"
+ON_SECRET_CHOICES = ("blur", "cut", "hold")
+STATUSES = ("unresolved", "redacted", "dismissed")
+
+
+@dataclass
+class SecretFinding:
+    """One secret exposed in the recording. `boxes` are [x, y, w, h] in video pixels (empty
+    for speech and chat); `preview` is masked."""
+
+    id: str
+    start: float
+    end: float
+    boxes: list[list[int]]
+    rule: str
+    source: str
+    confidence: float
+    preview: str
+    status: str = "unresolved"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SecretFinding:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class RedactionRange:
+    """A span to redact: `regions` ([x, y, w, h] video pixels) to blur, None = whole frame."""
+
+    start: float
+    end: float
+    regions: list[list[int]] | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "regions": self.regions}
+
+
+def finding_id(salt: str, source: str, rule: str, normalised_value: str) -> str:
+    """A short id, stable across re-runs of the same recording, that does not reveal the
+    secret (a salted hash cut to 8 hex digits)."""
+    blob = f"{salt}|{source}|{rule}|{normalised_value}".encode()
+    return hashlib.sha256(blob).hexdigest()[:8]
+
+
+def unique_ids(findings: list[SecretFinding]) -> None:
+    """Give repeated ids (the same secret shown twice) a -2, -3 ... suffix, in place."""
+    seen: dict[str, int] = {}
+    for f in findings:
+        n = seen.get(f.id, 0) + 1
+        seen[f.id] = n
+        if n > 1:
+            f.id = f"{f.id}-{n}"
+
+
+# -- the work folder ------------------------------------------------------------------------
+def load_findings(ws: Workspace) -> list[SecretFinding]:
+    """The findings in flags.json. Raises InputError when the recording was not scanned."""
+    if not ws.exists(FLAGS_JSON):
+        raise InputError(
+            f"no {FLAGS_JSON} in {ws.root}", hint="run `pipeline scan RECORDING` first"
+        )
+    return [SecretFinding.from_dict(d) for d in ws.read_json(FLAGS_JSON)["findings"]]
+
+
+def dismissed_ids(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """The findings a person dismissed, by id, with when."""
+    if not ws.exists(REVIEW_JSON):
+        return {}
+    return dict(ws.read_json(REVIEW_JSON).get("dismissed", {}))
+
+
+def apply_review(ws: Workspace, findings: list[SecretFinding]) -> None:
+    """Mark the findings a person dismissed, in place."""
+    dismissed = dismissed_ids(ws)
+    for f in findings:
+        if f.id in dismissed and f.status == "unresolved":
+            f.status = "dismissed"
+
+
+def write_findings(ws: Workspace, findings: list[SecretFinding]) -> None:
+    ws.write_json(FLAGS_JSON, {"findings": [f.to_dict() for f in findings]})
+
+
+def dismiss(ws: Workspace, finding: str, *, stage: str = "scan") -> SecretFinding:
+    """Record in the work folder that a person dismissed finding `finding` (a false alarm)
+    and mark it so in flags.json, keeping the scan's cached result valid.
+
+    Returns the finding. Raises InputError when no finding has that id."""
+    findings = load_findings(ws)
+    match = next((f for f in findings if f.id == finding), None)
+    if match is None:
+        known = ", ".join(f.id for f in findings) or "none"
+        raise InputError(f"no finding with id {finding!r}", hint=f"ids are: {known}")
+    review = ws.read_json(REVIEW_JSON) if ws.exists(REVIEW_JSON) else {"dismissed": {}}
+    review.setdefault("dismissed", {})[match.id] = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rule": match.rule,
+        "preview": match.preview,
+    }
+    ws.write_json(REVIEW_JSON, review)
+    match.status = "dismissed"
+    write_findings(ws, findings)
+    # flags.json changed by a person's decision, not because the scan's inputs did: keep the
+    # recorded fingerprint in step so that the scan is not redone
+    record = ws.stage_record(stage)
+    if record and FLAGS_JSON in record.get("outputs", {}):
+        record["outputs"][FLAGS_JSON] = fingerprint_artifact(ws.path(FLAGS_JSON))
+        ws.record_stage(stage, record)
+    return match
+
+
+# -- what follows from the findings ---------------------------------------------------------
+def unresolved(findings: list[SecretFinding]) -> list[SecretFinding]:
+    return [f for f in findings if f.status == "unresolved"]
+
+
+def _pad_box(box: list[int], pad: int, size: tuple[int, int] | None) -> list[int]:
+    x, y, w, h = box
+    x0, y0, x1, y1 = x - pad, y - pad, x + w + pad, y + h + pad
+    if size is not None:
+        x0, y0 = max(0, x0), max(0, y0)
+        x1, y1 = min(size[0], x1), min(size[1], y1)
+    return [x0, y0, x1 - x0, y1 - y0]
+
+
+def findings_to_ranges(
+    findings: list[SecretFinding],
+    *,
+    pad: int = 12,
+    pad_s: float = 0.5,
+    frame_size: tuple[int, int] | None = None,
+    duration: float | None = None,
+) -> list[RedactionRange]:
+    """The ranges to blur for the unresolved on-screen findings: each box grown by `pad`
+    pixels (clamped to `frame_size` (w, h)), each time span by `pad_s` seconds each side
+    (clamped to 0 and `duration`). Overlapping spans are split so that the result is sorted
+    and non-overlapping, each range carrying every box shown during it."""
+    spans = []
+    for f in unresolved(findings):
+        if f.source != "screen" or not f.boxes:
+            continue
+        start = max(0.0, f.start - pad_s)
+        end = f.end + pad_s if duration is None else min(duration, f.end + pad_s)
+        boxes = [_pad_box(b, pad, frame_size) for b in f.boxes]
+        spans.append((start, end, boxes))
+    cuts = sorted({t for s, e, _ in spans for t in (s, e)})
+    ranges: list[RedactionRange] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        regions = [box for s, e, boxes in spans if s < b and e > a for box in boxes]
+        if not regions:
+            continue
+        unique = [list(r) for r in dict.fromkeys(tuple(r) for r in regions)]
+        last = ranges[-1] if ranges else None
+        if last is not None and last.end == a and last.regions == unique:
+            ranges[-1] = RedactionRange(last.start, b, unique)
+        else:
+            ranges.append(RedactionRange(round(a, 3), round(b, 3), unique))
+    return ranges
+
+
+def mute_ranges(findings: list[SecretFinding], *, pad_s: float = 0.3) -> list[tuple[float, float]]:
+    """(start, end) spans of unresolved spoken secrets, padded, merged where they touch."""
+    spans = sorted(
+        (max(0.0, f.start - pad_s), f.end + pad_s)
+        for f in unresolved(findings)
+        if f.source == "speech"
+    )
+    merged: list[tuple[float, float]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def is_flagged(findings: list[SecretFinding], t: float, *, pad_s: float = 0.5) -> bool:
+    """True when time `t` falls in (or within `pad_s` of) a screen or speech finding that is
+    not dismissed: a thumbnail must not come from there."""
+    return any(
+        f.start - pad_s <= t <= f.end + pad_s
+        for f in findings
+        if f.status != "dismissed" and f.source in ("screen", "speech")
+    )
+
+
+def describe(f: SecretFinding) -> str:
+    """One line naming a finding without revealing it: `id  0:05-0:18  screen  rule  preview`."""
+    span = f"{format_clock(f.start)}-{format_clock(f.end)}"
+    return f"{f.id}  {span}  {f.source}  {f.rule}  {f.preview}"
+
+
+def enforce_policy(findings: list[SecretFinding], on_secret: str) -> None:
+    """Apply `on_secret = hold`: raise SecretsHeldError naming the unresolved findings (masked)
+    so that nothing is published. `blur` and `cut` return: the redact stage handles them."""
+    if on_secret != "hold":
+        return
+    pending = unresolved(findings)
+    if pending:
+        shown = "; ".join(describe(f) for f in pending[:5])
+        more = f" and {len(pending) - 5} more" if len(pending) > 5 else ""
+        raise SecretsHeldError(
+            f"held before publishing: {len(pending)} unresolved secret finding(s): {shown}{more}",
+            hint="review with `pipeline scan RECORDING --review`, dismiss false alarms with "
+            "`--dismiss ID`, or set on_secret = blur",
+        )

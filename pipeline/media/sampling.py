@@ -1,0 +1,63 @@
+"""Frames sampled at a few per second for screen analysis, from one ffmpeg process that decodes
+the video once. Each sample is the full-resolution gray picture (the luma plane, so OCR crops
+keep every pixel) with a cheap low-resolution view for change detection.
+
+`sample_frames` is the one entry point; a shared low-res reader can replace it as long as it
+yields `SampledFrame`s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.media.ffmpeg import ffmpeg_reader
+
+#: width of the low-resolution view used to find what changed
+LOW_WIDTH = 320
+
+
+@dataclass
+class SampledFrame:
+    """One sampled picture: `time` in seconds, `image` HxW uint8 gray at full resolution."""
+
+    time: float
+    image: np.ndarray
+    _low: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def low(self) -> np.ndarray:
+        """The picture scaled to `LOW_WIDTH` pixels wide (area-averaged), computed once."""
+        if self._low is None:
+            import cv2
+
+            h, w = self.image.shape
+            size = (LOW_WIDTH, max(1, round(h * LOW_WIDTH / w)))
+            self._low = cv2.resize(self.image, size, interpolation=cv2.INTER_AREA)
+        return self._low
+
+
+def sample_frames(
+    path: Path, *, fps: float, width: int, height: int, threads: int = 0
+) -> Iterator[SampledFrame]:
+    """Yield the video's pictures at `fps` per second (sample k shows time k/fps), gray, at
+    the stream's `width` x `height`. Every frame is decoded once; only the samples are
+    converted and piped. Raises MediaError when ffmpeg fails."""
+    args = [
+        "-threads", str(threads), "-i", str(path),
+        "-map", "0:v:0", "-an", "-sn", "-dn",
+        "-vf", f"fps={fps},scale={width}:{height},format=gray",
+        "-f", "rawvideo", "pipe:1",
+    ]  # fmt: skip
+    size = width * height
+    with ffmpeg_reader(args, what=f"sample frames of {Path(path).name}") as pipe:
+        k = 0
+        while True:
+            data = pipe.read(size)
+            if len(data) < size:
+                break
+            image = np.frombuffer(data, dtype=np.uint8).reshape(height, width)
+            yield SampledFrame(time=round(k / fps, 3), image=image)
+            k += 1

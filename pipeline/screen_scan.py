@@ -1,0 +1,327 @@
+"""Finding secrets on screen: sampled frames are compared at low resolution, only the parts of
+the picture that changed are OCR'd (full-width bands, so a line being typed is read whole),
+the text read so far is kept as a model of what the screen shows, detectors run over it,
+and each secret is tracked from the first sample where it is readable to the last.
+
+What is not read again: regions that did not change; a moving cursor (a small change that
+does not stay); areas that change all the time such as a webcam tile ("busy" cells), which are
+read only every `busy_every` seconds."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from pipeline.detectors import SecretMatch, detect, normalise, similar
+from pipeline.media.sampling import SampledFrame
+from pipeline.ocr import OcrLine, ScreenReader
+
+#: low-resolution pixels per side of a change cell (320 px wide view -> 40 columns)
+CELL = 8
+#: a low-res pixel changed when its gray level moved by more than this
+PIXEL_DIFF = 24
+#: a cell changed when at least this many of its pixels changed
+CELL_PIXELS = 2
+#: a cell is busy when it changed in BUSY_MIN of the last BUSY_WINDOW samples (a webcam
+#: tile, a video); typing or a passing cursor changes a cell for one or two samples only
+BUSY_WINDOW, BUSY_MIN = 8, 4
+#: a changed area at least this many cells wide is read at once; a narrower one (a cursor,
+#: one typed character) only once it stops changing
+MIN_TEXT_CELLS = 3
+#: cells of context above and below a changed area, so that whole lines are read
+MARGIN_CELLS = 2
+#: a busy area is OCR'd only when at least this share of its pixels are sharp steps
+TEXT_EDGE_DENSITY = 0.012
+
+Box = tuple[int, int, int, int]
+#: an area in change cells: (row0, row1, col0, col1), ends excluded
+Band = tuple[int, int, int, int]
+
+
+@dataclass
+class ScreenTrack:
+    """One secret seen on screen from `first` to `last` (sample times)."""
+
+    rule: str
+    value: str
+    confidence: float
+    first: float
+    last: float
+    boxes: list[Box] = field(default_factory=list)
+    end: float | None = None
+
+
+@lru_cache(maxsize=4096)
+def _detect_line(text: str) -> tuple[SecretMatch, ...]:
+    return tuple(detect(text))
+
+
+def value_box(line: OcrLine, match: SecretMatch) -> Box:
+    """The box of `match` inside an OCR line, by its share of the line's characters, widened
+    by half a character each side (OCR boxes and proportional fonts are not exact)."""
+    x, y, w, h = line.box
+    n = max(1, len(line.text))
+    char = w / n
+    left = x + char * match.start - char / 2
+    right = x + char * match.end + char / 2
+    left, right = max(x, left), min(x + w, right)
+    return (int(left), y, int(round(right - left)), h)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """Intersection over the smaller box's area."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    smaller = min(a[2] * a[3], b[2] * b[3]) or 1
+    return ix * iy / smaller
+
+
+def _iou(a: Box, b: Box) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] * a[3] + b[2] * b[3] - inter) or 1)
+
+
+def _union(a: Box, b: Box) -> Box:
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+class FindingTracker:
+    """Follows secrets over samples: a reading matches an open track of the same rule when
+    it is the same secret read with up to two OCR errors, or when it sits where the track's
+    last box was (a line being typed grows in place)."""
+
+    def __init__(self) -> None:
+        self.open: list[ScreenTrack] = []
+        self.closed: list[ScreenTrack] = []
+
+    def update(self, t: float, seen: list[tuple[str, str, Box, float]]) -> None:
+        matched: set[int] = set()
+        for rule, value, box, confidence in seen:
+            track = self._match(rule, value, box, matched)
+            if track is None:
+                self.open.append(ScreenTrack(rule, value, confidence, t, t, [box]))
+                matched.add(id(self.open[-1]))
+                continue
+            matched.add(id(track))
+            track.last = t
+            if (confidence, len(value)) > (track.confidence, len(track.value)):
+                track.value, track.confidence = value, confidence
+            for i, old in enumerate(track.boxes):
+                if _overlap(old, box) > 0.3:
+                    track.boxes[i] = _union(old, box)
+                    break
+            else:
+                track.boxes.append(box)
+        for track in [tr for tr in self.open if id(tr) not in matched]:
+            track.end = t
+            self.open.remove(track)
+            self.closed.append(track)
+
+    def _match(self, rule: str, value: str, box: Box, taken: set[int]) -> ScreenTrack | None:
+        """An open track this reading continues: one not yet matched in this sample first
+        (the same secret may be on screen twice), else any."""
+        norm = normalise(value)
+        candidates = [tr for tr in self.open if tr.rule == rule]
+        candidates.sort(key=lambda tr: id(tr) in taken)
+        for track in candidates:
+            if similar(norm, normalise(track.value)) or _overlap(track.boxes[-1], box) > 0.6:
+                return track
+        return None
+
+    def finish(self, end: float) -> list[ScreenTrack]:
+        """Close every open track at `end`; returns all tracks by first sighting."""
+        for track in self.open:
+            track.end = end
+        self.closed.extend(self.open)
+        self.open = []
+        return sorted(self.closed, key=lambda tr: (tr.first, tr.boxes[0][1]))
+
+
+class ScreenScanner:
+    """Feed it samples in time order; `finish` returns the secrets seen on screen."""
+
+    def __init__(self, reader: ScreenReader, *, busy_every: float = 1.5):
+        self.reader = reader
+        self.busy_every = busy_every
+        self.tracker = FindingTracker()
+        self.lines: list[OcrLine] = []
+        self.samples = 0
+        #: samples in which at least one region was OCR'd
+        self.frames_read = 0
+        self._reference: np.ndarray | None = None
+        self._previous: np.ndarray | None = None
+        self._history: deque[np.ndarray] = deque(maxlen=BUSY_WINDOW)
+        self._last_busy_read = -1e9
+        self._pending = np.zeros((0, 0), dtype=bool)
+        self._moving = np.zeros((0, 0), dtype=bool)
+        self._busy_lines: list[OcrLine] = []
+
+    # -- change detection ------------------------------------------------------------------
+    @staticmethod
+    def _changed_cells(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        moved = (np.abs(a - b) > PIXEL_DIFF).astype(np.uint8)
+        h, w = moved.shape
+        rows, cols = -(-h // CELL), -(-w // CELL)
+        padded = np.zeros((rows * CELL, cols * CELL), dtype=np.uint8)
+        padded[:h, :w] = moved
+        counts = padded.reshape(rows, CELL, cols, CELL).sum(axis=(1, 3))
+        return counts >= CELL_PIXELS
+
+    def _regions(self, low: np.ndarray, t: float) -> tuple[list[Band], list[Band]]:
+        """What to read in this sample, in cells: full-width bands of rows that changed
+        (row0, row1), and boxes of busy cells (row0, row1, col0, col1) when due."""
+        import cv2
+
+        rows, cols = -(-low.shape[0] // CELL), -(-low.shape[1] // CELL)
+        if self._reference is None or self._previous is None:
+            self._moving = np.zeros((rows, cols), dtype=bool)
+            self._pending = np.ones((rows, cols), dtype=bool)
+            return [(0, rows, 0, cols)], []
+        moving = self._changed_cells(low, self._previous)
+        self._history.append(moving)
+        busy = np.sum(np.stack(self._history), axis=0) >= BUSY_MIN
+        if busy.any():  # the edges of a webcam tile flicker in and out of busy
+            busy = cv2.dilate(busy.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        pending = self._changed_cells(low, self._reference) & ~busy
+        self._pending = pending | moving
+        self._moving = moving
+        bands = []
+        mask = cv2.dilate(pending.astype(np.uint8), np.ones((1, 3), np.uint8))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for i in range(1, count):
+            _, r0, cw, rh = (int(v) for v in stats[i][:4])
+            component = (labels == i) & pending
+            if not component.any():
+                continue
+            settled = not (moving & component).any()
+            if cw - 2 >= MIN_TEXT_CELLS or settled:
+                bands.append((r0, r0 + rh, 0, cols))
+        boxes = []
+        if not busy.any():
+            self._busy_lines = []
+        elif t - self._last_busy_read >= self.busy_every:
+            self._last_busy_read = t
+            count, _, stats, _ = cv2.connectedComponentsWithStats(busy.astype(np.uint8), 8)
+            for i in range(1, count):
+                c0, r0, cw, rh = (int(v) for v in stats[i][:4])
+                boxes.append((r0, r0 + rh, c0, c0 + cw))
+        return _merge_bands(bands), boxes
+
+    # -- reading ---------------------------------------------------------------------------
+    def feed(self, frame: SampledFrame) -> None:
+        """Read what changed in `frame` and update the tracked secrets."""
+        low = frame.low.astype(np.int16)
+        image = frame.image
+        scale = (image.shape[1] / low.shape[1] * CELL, image.shape[0] / low.shape[0] * CELL)
+        bands, busy = self._regions(low, frame.time)
+        regions_before = self.reader.stats.regions
+        if self._reference is None:
+            self._reference = low.copy()
+        for band in bands:
+            self._read_band(image, band, scale)
+            self._accept(low, *band)
+        if busy:
+            self._busy_lines = [ln for box in busy for ln in self._read_busy(image, box, scale)]
+        self._previous = low
+        self.samples += 1
+        self.frames_read += self.reader.stats.regions > regions_before
+        seen = []
+        for line in self.lines + self._busy_lines:
+            for match in _detect_line(line.text):
+                confidence = round(match.confidence * line.score, 3)
+                seen.append((match.rule, match.value, value_box(line, match), confidence))
+        self.tracker.update(frame.time, seen)
+
+    def _read_band(self, image: np.ndarray, band: Band, scale: tuple[float, float]) -> None:
+        """Read a full-width band of changed rows and update the screen's lines: lines whose
+        picture did not change keep their reading, new ones are recognised, gone ones go."""
+        sx, sy = scale
+        r0, r1 = band[0], band[1]
+        y0 = int(max(0, (r0 - MARGIN_CELLS) * sy))
+        y1 = int(min(image.shape[0], (r1 + MARGIN_CELLS) * sy))
+        # lines are taken from the changed rows plus one cell each side; further out they
+        # may be cut by the edge of what was read
+        core = ((r0 - 1) * sy, (r1 + 1) * sy, 0, image.shape[1])
+        found = self.reader.detect(image, (0, y0, image.shape[1], y1 - y0))
+        kept, todo = [], []
+        for box in (b for b in found if _centre_in(b, core)):
+            old = max(self.lines, key=lambda ln: _iou(ln.box, box), default=None)
+            unchanged = old is not None and _iou(old.box, box) > 0.6
+            if unchanged and not self._touches_change(box, sx, sy):
+                kept.append(old)
+            else:
+                todo.append(box)
+        fresh = kept + self.reader.recognise(image, todo)
+        self.lines = [
+            ln
+            for ln in self.lines
+            if all(_iou(ln.box, f.box) <= 0.3 for f in fresh)
+            and not (_centre_in(ln.box, core) and all(_iou(ln.box, b) <= 0.5 for b in found))
+        ]
+        self.lines.extend(fresh)
+
+    def _read_busy(self, image: np.ndarray, box: Band, scale: tuple[float, float]) -> list[OcrLine]:
+        """Read a busy area (a webcam tile, a video) on its own; what it shows is kept apart
+        from the screen's lines and replaced at each read."""
+        sx, sy = scale
+        r0, r1, c0, c1 = box
+        x0, y0 = int(max(0, (c0 - 1) * sx)), int(max(0, (r0 - 1) * sy))
+        x1 = int(min(image.shape[1], (c1 + 1) * sx))
+        y1 = int(min(image.shape[0], (r1 + 1) * sy))
+        if _edge_density(image[y0:y1, x0:x1]) < TEXT_EDGE_DENSITY:
+            return []  # a face, a video: nothing sharp enough to be text
+        return self.reader.read(image, (x0, y0, x1 - x0, y1 - y0))
+
+    def _accept(self, low: np.ndarray, r0: int, r1: int, c0: int, c1: int) -> None:
+        """Take what was read as the new reference, except cells still moving (a cursor
+        passing by, a line being typed): they are read again once they settle."""
+        assert self._reference is not None
+        keep = np.ones((r1 - r0, c1 - c0), dtype=bool)
+        if self._moving.size:
+            keep &= ~self._moving[r0:r1, c0:c1]
+        mask = np.repeat(np.repeat(keep, CELL, axis=0), CELL, axis=1)
+        ref = self._reference[r0 * CELL : r1 * CELL, c0 * CELL : c1 * CELL]
+        cur = low[r0 * CELL : r1 * CELL, c0 * CELL : c1 * CELL]
+        mask = mask[: ref.shape[0], : ref.shape[1]]
+        ref[mask] = cur[mask]
+
+    def _touches_change(self, box: Box, sx: float, sy: float) -> bool:
+        c0, c1 = int(box[0] // sx), int((box[0] + box[2]) // sx) + 1
+        r0, r1 = int(box[1] // sy), int((box[1] + box[3]) // sy) + 1
+        return bool(self._pending[r0:r1, c0:c1].any())
+
+    def finish(self, end: float) -> list[ScreenTrack]:
+        return self.tracker.finish(end)
+
+
+def _edge_density(crop: np.ndarray) -> float:
+    """Share of pixels with a sharp left-right step, as text strokes make (screen text:
+    0.02-0.07; a webcam picture: under 0.012)."""
+    if crop.size == 0:
+        return 0.0
+    steps = np.abs(np.diff(crop.astype(np.int16), axis=1))
+    return float((steps > 64).mean())
+
+
+def _centre_in(box: Box, core: tuple[float, float, float, float]) -> bool:
+    cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
+    return core[0] <= cy < core[1] and core[2] <= cx < core[3]
+
+
+def _merge_bands(bands: list[Band]) -> list[Band]:
+    """Merge bands that overlap or nearly touch, so that each line is read once."""
+    merged: list[Band] = []
+    for band in sorted(bands):
+        if merged and band[0] <= merged[-1][1] + MARGIN_CELLS:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], band[1]), last[2], last[3])
+        else:
+            merged.append(band)
+    return merged

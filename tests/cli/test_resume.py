@@ -46,7 +46,9 @@ def test_sigkill_mid_transcription_then_resume(tmp_path, talk_copy):
     again = run_pipeline("run", str(talk_copy), "--out", str(out), "--json")
     assert again.code == 0, again.stderr
     statuses = {s["name"]: s["status"] for s in json.loads(again.stdout)["stages"]}
-    assert statuses == {"probe": "skipped", "transcribe": "ran"}
+    assert statuses["probe"] == "skipped", "finished stages are not redone"
+    assert statuses["transcribe"] == "ran"
+    assert set(statuses.values()) <= {"ran", "skipped", "not applicable"}
     transcript = json.loads((workdir / "transcript.json").read_text())
     assert "roadmap" in transcript["text"].lower()
     assert not [p for p in out.rglob("*") if TEMP_MARK in p.name]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pipeline.stages.base import Stage, StageContext, StageResult
+from pipeline.stages.chapters import ChaptersStage
 from pipeline.stages.probe import ProbeStage
+from pipeline.stages.slides import SlidesStage
 from pipeline.stages.transcribe import TranscribeStage
 
 
 def all_stages() -> list[Stage]:
     """Every stage `pipeline run` runs, in order."""
-    return [ProbeStage(), TranscribeStage()]
+    return [ProbeStage(), TranscribeStage(), SlidesStage(), ChaptersStage()]
 
 
 def stage_names() -> list[str]:

@@ -118,8 +118,8 @@ def fit_title(title: str) -> str:
 
 
 def _assemble(head: list[str], chapters: list[str], tail: list[str]) -> str:
-    parts = ["\n".join(head).strip("\n"), "\n".join(chapters), "\n".join(tail).strip("\n")]
-    return clean_text("\n\n".join(p for p in parts if p.strip()))
+    lines = [*head, *chapters, *tail]
+    return clean_text("\n".join(lines).strip("\n"))
 
 
 def _fits(text: str) -> bool:
@@ -127,7 +127,7 @@ def _fits(text: str) -> bool:
 
 
 def fit_description(head: str, chapter_lines: list[str], tail: str) -> str:
-    """Join `head`, the chapter lines and `tail` (blank line between) within the byte limit,
+    """Join `head`, the chapter lines and `tail` (line by line) within the byte limit,
     with `<`/`>` replaced. Whole lines are dropped from the end of the tail first, then from
     the end of the head; chapter lines are never cut: if they alone do not fit, the list is
     dropped as a whole rather than published broken."""

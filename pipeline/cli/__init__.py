@@ -8,7 +8,10 @@ import sys
 import click
 
 from pipeline import __version__
+from pipeline.cli.chapters import chapters_command
+from pipeline.cli.init import init_command
 from pipeline.cli.run import run_command
+from pipeline.cli.thumbnail import thumbnail_command
 from pipeline.cli.transcribe import transcribe_command
 from pipeline.errors import PipelineError
 
@@ -21,11 +24,17 @@ def cli() -> None:
     \b
     pipeline run recording.mp4       transcript, captions and every later stage
     pipeline transcribe recording.mp4
+    pipeline chapters recording.mp4  slide changes and YouTube chapters
+    pipeline thumbnail recording.mp4
+    pipeline init                    write a commented pipeline.toml
     """
 
 
 cli.add_command(run_command)
 cli.add_command(transcribe_command)
+cli.add_command(chapters_command)
+cli.add_command(thumbnail_command)
+cli.add_command(init_command)
 
 
 def main(argv: list[str] | None = None) -> None:

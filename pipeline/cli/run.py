@@ -8,7 +8,10 @@ import click
 
 from pipeline.cli.common import (
     config_options,
+    content_settings,
+    describe_options,
     display_options,
+    features_option,
     force_option,
     print_summary,
     resolve_force,
@@ -24,9 +27,13 @@ from pipeline.stages import all_stages
 @click.argument("recording", type=click.Path(path_type=Path))
 @config_options
 @transcribe_options
+@features_option
+@describe_options
 @force_option
 @display_options
-def run_command(recording, config, out, model, device, force, quiet, as_json, debug):
+def run_command(
+    recording, config, out, model, device, features, date, chat, force, quiet, as_json, debug
+):
     """Process RECORDING end to end: probe, transcribe, and every later stage.
 
     Outputs go to OUT/<recording name>/ (default ./pipeline-out/). Stages whose inputs and
@@ -34,7 +41,10 @@ def run_command(recording, config, out, model, device, force, quiet, as_json, de
     """
     setup_logging(debug)
     settings = resolve_settings(
-        config, out, **{"transcribe.model": model, "transcribe.device": device}
+        config,
+        out,
+        **{"transcribe.model": model, "transcribe.device": device},
+        **content_settings(features, date, chat),
     )
     summary = run_stages(
         recording, all_stages(), settings, quiet=quiet, as_json=as_json, force=resolve_force(force)

@@ -106,15 +106,16 @@ def cell_difference(a: CellGrid, b: CellGrid) -> np.ndarray:
 
 
 def _shifted_cells(a: CellGrid, b: CellGrid, dy: int) -> np.ndarray:
-    """Per-cell changed mask of `a` shifted up by `dy` rows against `b` (rows not covered by
-    the overlap count as unchanged)."""
+    """Per-cell difference of `a` shifted up by `dy` rows against `b`. Rows the shift
+    uncovers count as changed: what scrolled into view is new, and a big shift that
+    merely pushes the difference out of view must not explain it away."""
     if dy > 0:
         diff = np.abs(a.image[dy:] - b.image[:-dy])
         top = 0
     else:
         diff = np.abs(a.image[:dy] - b.image[-dy:])
         top = -dy
-    full = np.zeros_like(a.image)
+    full = np.full_like(a.image, 255)
     full[top : top + diff.shape[0]] = diff
     return a.blocks(full).mean(axis=(1, 3))
 
@@ -127,7 +128,7 @@ def _scroll_explains(a: CellGrid, b: CellGrid, changed: np.ndarray, opts: Detect
     rows_b = b.image.mean(axis=1)
     h = a.h
     best, best_dy = None, 0
-    for dy in range(-h // 2, h // 2 + 1):
+    for dy in range(-h // 3, h // 3 + 1):
         if abs(dy) < 2:
             continue
         if dy > 0:
@@ -139,7 +140,7 @@ def _scroll_explains(a: CellGrid, b: CellGrid, changed: np.ndarray, opts: Detect
     if best is None:
         return False
     still_changed = (_shifted_cells(a, b, best_dy) > opts.cell_threshold) & changed
-    return bool(still_changed.sum() <= 0.25 * changed.sum())
+    return bool(still_changed.sum() <= 0.35 * changed.sum())
 
 
 def compare(

@@ -73,10 +73,26 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.lower().strip(), b.lower().strip()).ratio()
 
 
+def _norm(word: str) -> str:
+    return "".join(c for c in word.lower() if c.isalnum())
+
+
+def _word_heard(wanted: str, heard: set[str]) -> bool:
+    """Whether `wanted` is among `heard`, allowing speech-recognition slips: `plug-in` for
+    `plugin`, `changelers` for `change alerts`, one wrong letter."""
+    for word in heard:
+        if word == wanted or (len(wanted) >= 4 and wanted in word):
+            return True
+        if difflib.SequenceMatcher(None, wanted, word).ratio() >= 0.8:
+            return True
+    return False
+
+
 def _mentions(text: str, feature: Feature) -> bool:
-    words = set(content_words(text))
-    wanted = set(content_words(feature.title))
-    if wanted and len(words & wanted) >= max(1, round(0.6 * len(wanted))):
+    heard = {_norm(w) for w in content_words(text)}
+    wanted = {_norm(w) for w in content_words(feature.title)}
+    hits = sum(_word_heard(w, heard) for w in wanted)
+    if wanted and hits >= max(1, round(0.6 * len(wanted))):
         return True
     return bool(feature.presenter) and feature.presenter.lower() in text.lower()
 

@@ -129,14 +129,17 @@ def _fits(text: str) -> bool:
 def fit_description(head: str, chapter_lines: list[str], tail: str) -> str:
     """Join `head`, the chapter lines and `tail` (line by line) within the byte limit,
     with `<`/`>` replaced. Whole lines are dropped from the end of the tail first, then from
-    the end of the head; chapter lines are never cut: if they alone do not fit, the list is
-    dropped as a whole rather than published broken."""
+    the end of the head, then whole chapter lines from the end of the list (down to the 3
+    YouTube needs); a chapter line is never cut, and a list that cannot fit is dropped as a
+    whole rather than published broken."""
     head_lines, tail_lines = head.splitlines(), tail.splitlines()
     chapters = list(chapter_lines)
     while tail_lines and not _fits(_assemble(head_lines, chapters, tail_lines)):
         tail_lines.pop()
     while head_lines and not _fits(_assemble(head_lines, chapters, tail_lines)):
         head_lines.pop()
+    while len(chapters) > MIN_CHAPTERS and not _fits(_assemble(head_lines, chapters, tail_lines)):
+        chapters.pop()  # the chapter before it then runs on to the end: still valid
     if not _fits(_assemble(head_lines, chapters, tail_lines)):
         chapters = []
     text = _assemble(head_lines, chapters, tail_lines)

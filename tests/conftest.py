@@ -66,11 +66,11 @@ def cli():
 
 # -- slide/chapter/thumbnail/describe runs over the screen fixtures (run once per session) ----
 
-SCREEN_FIXTURES = ("talk", "screens", "demoday", "gallery")
 
-
-def fixture_truth(name: str) -> dict:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+@pytest.fixture(scope="session")
+def fixture_truth():
+    """`fixture_truth(name)`: the ground truth beside fixtures/<name>.mp4."""
+    return lambda name: json.loads((FIXTURES / f"{name}.json").read_text())
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,8 @@ picture drifts, so slow typing never adds up to a change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -202,6 +202,10 @@ class SlideChangeDetector:
         assert self._activity is not None
         return self._activity > self.opts.activity_mask
 
+    def current_mask(self) -> np.ndarray | None:
+        """The cells masked as moving regions so far (None before the first frame)."""
+        return None if self._activity is None else self.mask()
+
     def feed(self, frame: SampledFrame) -> None:
         opts = self.opts
         grid = CellGrid(frame.image, opts.cell)
@@ -274,6 +278,31 @@ class SlideChangeDetector:
         return self._first_best[0]
 
 
+class KeyframeGate:
+    """Decides whether the stretch between two keyframes needs a closer look: yes when more
+    of the picture changed than a cursor would move, outside the moving regions `detector`
+    has learnt to mask so far (a webcam tile). Deliberately more eager than the detector,
+    which makes the real decision on the samples of that stretch. Counts what it opened."""
+
+    def __init__(self, detector: SlideChangeDetector, changed_fraction: float = 0.01):
+        self.detector = detector
+        self.opts = detector.opts
+        self.changed_fraction = changed_fraction
+        self.opened = 0
+        self.opened_seconds = 0.0
+
+    def __call__(self, a: SampledFrame, b: SampledFrame) -> bool:
+        ga, gb = CellGrid(a.image, self.opts.cell), CellGrid(b.image, self.opts.cell)
+        changed = cell_difference(ga, gb) > self.opts.cell_threshold
+        mask = self.detector.current_mask()
+        keep = ~mask if mask is not None and mask.shape == changed.shape else np.ones_like(changed)
+        differs = (changed & keep).sum() / max(1, int(keep.sum())) >= self.changed_fraction
+        if differs:
+            self.opened += 1
+            self.opened_seconds += b.time - a.time
+        return bool(differs)
+
+
 def detect_changes(
     frames: Iterable[SampledFrame], opts: DetectorOptions | None = None
 ) -> SlideChangeDetector:
@@ -283,13 +312,3 @@ def detect_changes(
         detector.feed(frame)
     detector.finish()
     return detector
-
-
-def options_dict(opts: DetectorOptions) -> dict:
-    return asdict(opts)
-
-
-def iter_with_progress(frames: Iterable[SampledFrame], callback) -> Iterator[SampledFrame]:
-    for frame in frames:
-        callback(frame.time)
-        yield frame

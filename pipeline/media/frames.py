@@ -1,11 +1,15 @@
 """Reading pictures out of a recording for the vision stages (slides, scan, thumbnail).
 
-Two ways in:
+Three ways in:
 
 - `iter_frames`: ONE ffmpeg process decodes the video once and hands back small frames
   (default 320 px wide, gray) sampled at a low rate (default 2 per second), streamed through
   a pipe: memory stays flat whatever the recording's length. Use it to look at the whole
   recording cheaply.
+- `iter_frames_gated`: the same samples, but only where something happens: keyframes are
+  decoded alone (cheap: no other frame is needed to decode one), and only the stretches
+  between two keyframes that differ are decoded and sampled. On a talk where the picture
+  holds still for minutes, most of the video is never decoded.
 - `grab_frame`: one frame at full resolution (or scaled), frame-exact, read with PyAV by
   seeking to the keyframe before it and decoding forward. Use it for the few frames worth a
   closer look (a slide's representative frame, a thumbnail, an OCR crop).
@@ -13,7 +17,7 @@ Two ways in:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +101,87 @@ def iter_frames(
             image = np.frombuffer(data, dtype=np.uint8).reshape(shape)
             yield SampledFrame(round(start + index / fps, 6), image)
             index += 1
+
+
+def iter_keyframes(
+    path: Path,
+    keyframe_times: list[float],
+    width: int = 320,
+    *,
+    gray: bool = True,
+    size: tuple[int, int] | None = None,
+) -> Iterator[SampledFrame]:
+    """Yield the keyframes of `path` only, scaled like `iter_frames`, timed by
+    `keyframe_times` (media.json's video.keyframes, in order). One ffmpeg process that
+    skips every other frame undecoded.
+
+    Raises MediaError when ffmpeg fails.
+    """
+    path = Path(path)
+    src_w, src_h = size or _video_size(path)
+    out_w, out_h = scaled_size(src_w, src_h, width)
+    channels = 1 if gray else 3
+    frame_bytes = out_w * out_h * channels
+    args = [
+        "-threads", "0", "-skip_frame", "nokey", "-i", str(path), "-map", "0:v:0", "-an", "-sn", "-dn",
+        "-vf", f"scale={out_w}:{out_h}:flags=area,format={'gray' if gray else 'rgb24'}",
+        "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:",
+    ]  # fmt: skip
+    shape = (out_h, out_w) if gray else (out_h, out_w, 3)
+    times = sorted(keyframe_times)
+    with ffmpeg_reader(args, what=f"read the keyframes of {path.name}") as pipe:
+        for t in times:
+            data = pipe.read(frame_bytes)
+            if len(data) < frame_bytes:
+                break
+            yield SampledFrame(t, np.frombuffer(data, dtype=np.uint8).reshape(shape))
+        while pipe.read(1 << 16):  # let ffmpeg finish if it found more than listed
+            pass
+
+
+def iter_frames_gated(
+    path: Path,
+    keyframe_times: list[float],
+    differs: Callable[[SampledFrame, SampledFrame], bool],
+    fps: float = 2.0,
+    width: int = 320,
+    *,
+    gray: bool = True,
+    size: tuple[int, int] | None = None,
+    min_keyframe_interval: float = 2.0,
+) -> Iterator[SampledFrame]:
+    """Yield samples like `iter_frames`, in time order, but decode densely only where the
+    picture changes: every keyframe is yielded, and the span between two keyframes is
+    sampled at `fps` only when `differs(previous keyframe, keyframe)` says so. The span
+    after the last keyframe is always sampled. A change that is undone before the next
+    keyframe (A -> B -> A inside one span) is not seen.
+
+    With keyframes closer than `min_keyframe_interval` on average (nothing to gain), or
+    fewer than two, this is `iter_frames`. Raises MediaError when ffmpeg fails.
+    """
+    times = sorted(keyframe_times)
+    mean_interval = (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else 0.0
+    if len(times) < 2 or mean_interval < min_keyframe_interval:
+        yield from iter_frames(path, fps, width, gray=gray, size=size)
+        return
+    size = size or _video_size(path)
+    previous: SampledFrame | None = None
+    last = -1.0
+    for key in iter_keyframes(path, times, width, gray=gray, size=size):
+        if previous is not None and differs(previous, key):
+            for frame in iter_frames(
+                path, fps, width, gray=gray, start=previous.time, end=key.time, size=size
+            ):
+                if last + 1e-6 < frame.time < key.time - 1e-6:
+                    last = frame.time
+                    yield frame
+        yield key
+        last, previous = key.time, key
+    start = previous.time if previous is not None else 0.0
+    for frame in iter_frames(path, fps, width, gray=gray, start=start, size=size):
+        if frame.time > last + 1e-6:
+            last = frame.time
+            yield frame
 
 
 def grab_frame(path: Path, time: float, width: int = 0) -> SampledFrame:

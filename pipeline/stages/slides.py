@@ -14,9 +14,9 @@ from typing import Any
 
 from PIL import Image
 
-from pipeline.media.frames import grab_frame, iter_frames
+from pipeline.media.frames import grab_frame, iter_frames_gated
 from pipeline.settings import Settings
-from pipeline.slide_detector import DetectorOptions, detect_changes, iter_with_progress
+from pipeline.slide_detector import DetectorOptions, KeyframeGate, SlideChangeDetector
 from pipeline.stages.base import Stage, StageContext, StageResult
 
 SLIDES_JSON = "slides.json"
@@ -63,7 +63,7 @@ def representative_time(pick: float, until: float, keyframes: list[float]) -> fl
 
 class SlidesStage(Stage):
     name = "slides"
-    version = 1
+    version = 2
     needs = ("media.json",)
 
     def params(self, settings: Settings) -> dict[str, Any]:
@@ -83,11 +83,16 @@ class SlidesStage(Stage):
         video = ctx.media.video if ctx.media else None
         size = (video.width, video.height) if video else None
         duration = ctx.media.duration if ctx.media else None
-        frames = iter_frames(ctx.recording, opts.sample_fps, opts.width, size=size)
-        detector = detect_changes(
-            iter_with_progress(frames, lambda t: ctx.progress(t, duration)), opts
-        )
         keyframes = list(video.keyframes) if video else []
+        detector = SlideChangeDetector(opts)
+        gate = KeyframeGate(detector)
+        frames = iter_frames_gated(
+            ctx.recording, keyframes, gate, opts.sample_fps, opts.width, size=size
+        )
+        for frame in frames:
+            detector.feed(frame)
+            ctx.progress(frame.time, duration)
+        detector.finish()
         end = duration or float("inf")
         starts = [0.0] + [c.time for c in detector.changes]
         picks = [detector.opening_frame_time] + [c.frame_time for c in detector.changes]
@@ -117,6 +122,13 @@ class SlidesStage(Stage):
                     **self.params(ctx.settings),
                     "width": opts.width,
                     "masked_fraction": round(detector.masked_fraction, 3),
+                    # seconds of video decoded frame by frame (the rest: keyframes only)
+                    "decoded_seconds": round(
+                        gate.opened_seconds + max(0.0, (duration or 0) - max(keyframes, default=0)),
+                        1,
+                    )
+                    if len(keyframes) > 1
+                    else duration,
                     "frame_times": [round(t, 3) for t in frame_times],
                 },
                 "changes": [c.to_dict() for c in changes],

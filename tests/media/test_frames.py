@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline.errors import CorruptMediaError
-from pipeline.media.frames import grab_frame, iter_frames, scaled_size
+from pipeline.media.frames import grab_frame, iter_frames, iter_frames_gated, scaled_size
 
 
 def mad(a: np.ndarray, b: np.ndarray) -> float:
@@ -60,3 +60,30 @@ def test_not_a_video_is_refused(tmp_path):
     bad.write_bytes(b"not a video at all" * 100)
     with pytest.raises(CorruptMediaError):
         list(iter_frames(bad))
+
+
+def test_gated_sampling_decodes_only_what_changes(talk_mp4):
+    from pipeline.media.probe import probe
+
+    keyframes = probe(talk_mp4).video.keyframes
+    assert len(keyframes) >= 5
+    full = [f.time for f in iter_frames(talk_mp4, 2.0, 160)]
+    everything = [
+        f.time for f in iter_frames_gated(talk_mp4, keyframes, lambda a, b: True, 2.0, 160)
+    ]
+    assert everything == full
+    asked = []
+
+    def only_second_span(a, b):
+        asked.append((a.time, b.time))
+        return a.time == keyframes[1]
+
+    gated = list(iter_frames_gated(talk_mp4, keyframes, only_second_span, 2.0, 160))
+    times = [f.time for f in gated]
+    assert asked == list(zip(keyframes, keyframes[1:], strict=False))
+    assert times == sorted(times)
+    inside = [t for t in times if keyframes[1] < t < keyframes[2]]
+    assert len(inside) == round((keyframes[2] - keyframes[1]) * 2) - 1
+    assert not [t for t in times if keyframes[0] < t < keyframes[1]]  # never decoded
+    assert set(keyframes) <= set(times) and times[-1] > keyframes[-1]  # the tail is sampled
+    assert gated[0].image.shape == (90, 160)

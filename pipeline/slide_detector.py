@@ -44,6 +44,8 @@ class DetectorOptions:
     replaced_fraction: float = 0.02
     #: fraction of changed cells that makes a change even when content was only added
     changed_fraction: float = 0.5
+    #: while a change settles, a jump over this fraction of the screen starts it afresh
+    switch_fraction: float = 0.2
     #: a new picture must hold still this long to count
     stable_seconds: float = 2.0
     #: cell activity (0..1, moving average of "changed since last sample") above which a
@@ -237,8 +239,10 @@ class SlideChangeDetector:
                     if s > self._first_best[1]:
                         self._first_best = (t, s)
         else:
-            if compare(cand.grid, grid, mask, opts).is_change(opts):
-                # a second jump: what was settling is not what the new topic looks like
+            jump = compare(cand.grid, grid, mask, opts)
+            if jump.is_change(opts) and jump.changed >= opts.switch_fraction:
+                # a second screen switch: what was settling is not what the topic looks like
+                # (smaller jumps, e.g. a video playing in the new slide, are movement)
                 self._candidate = _Candidate(t, grid, t, t, grid.sharpness())
                 self._previous = grid
                 return

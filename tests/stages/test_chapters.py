@@ -23,7 +23,7 @@ def test_slide_titles_read_by_ocr(content_run, fixture_truth, name):
     scenes = truth.get("scenes") or [dict(s, kind="Slide") for s in truth["slides"]]
     assert len(data["slides"]) == len(scenes)
     for slide, scene in zip(data["slides"], scenes, strict=True):
-        if scene["kind"] in ("Slide", "PointerSlide", "WebPageScene"):
+        if scene["kind"] in ("Slide", "PointerSlide", "VideoSlide", "WebPageScene"):
             assert slide["title"], f"no title read for {scene['title']!r}"
             assert similar(slide["title"], scene["title"]) >= 0.8, (slide["title"], scene["title"])
 

@@ -1,10 +1,12 @@
 """The video's date and title: the date from `--date` (describe.date), else Zoom's meeting
-start time when the Zoom stage recorded one, else the recording's creation time; the title
-from a Python format template such as `Meltano Office Hours - {date:%Y-%m-%d}`."""
+start time when the Zoom stage recorded one, else the recording's creation time, else (with
+a warning from the describe stage) the file's modification time; the title from a Python
+format template such as `Meltano Office Hours - {date:%Y-%m-%d}`."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from pipeline.errors import ConfigError, UsageError
 from pipeline.media.probe import MediaInfo
@@ -41,6 +43,16 @@ def recording_date(
     return None
 
 
+def fallback_date(media: MediaInfo | None) -> datetime | None:
+    """The recording file's modification time: the last resort when nothing names the date."""
+    if media is None:
+        return None
+    try:
+        return datetime.fromtimestamp(Path(media.path).stat().st_mtime)
+    except OSError:
+        return None
+
+
 def render_title(
     cfg: DescribeSettings, media: MediaInfo | None, workspace: Workspace | None = None
 ) -> str:
@@ -49,7 +61,7 @@ def render_title(
     Raises ConfigError for a template that does not format, UsageError when the template
     needs a date and none is known.
     """
-    when = recording_date(cfg, media, workspace)
+    when = recording_date(cfg, media, workspace) or fallback_date(media)
     if when is None:
         if "{date" in cfg.title_template:
             raise UsageError(

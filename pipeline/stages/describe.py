@@ -19,7 +19,7 @@ from pipeline.errors import ConfigError, InputError
 from pipeline.settings import DescribeSettings, Settings
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.timecode import format_clock
-from pipeline.title import ZOOM_JSON, recording_date, render_title
+from pipeline.title import ZOOM_JSON, fallback_date, recording_date, render_title
 from pipeline.workspace import fingerprint_file
 from pipeline.youtube_rules import CHAPTER_LINE, description_problems, fit_description
 
@@ -124,6 +124,12 @@ class DescribeStage(Stage):
                 raise InputError(f"chat file not found: {chat}", hint="check --chat")
             links = shared_links(read_chat(chat))
         when = recording_date(cfg, ctx.media, ctx.workspace)
+        if when is None:
+            when = fallback_date(ctx.media)
+            ctx.warn(
+                "the recording does not say when it was made: the title uses the file's "
+                "modification date (pass --date YYYY-MM-DD to set it)"
+            )
         context = {
             "title": title,
             "date": when,

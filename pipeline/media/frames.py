@@ -17,6 +17,7 @@ Three ways in:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ import numpy as np
 
 from pipeline.errors import CorruptMediaError, MediaError
 from pipeline.media.ffmpeg import ffmpeg_reader
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -129,14 +132,26 @@ def iter_keyframes(
     ]  # fmt: skip
     shape = (out_h, out_w) if gray else (out_h, out_w, 3)
     times = sorted(keyframe_times)
+    # ffmpeg decodes the packets flagged as keyframes, the same flag probing listed, so the
+    # n-th frame out is the n-th listed keyframe (rawvideo carries no timestamps)
+    produced = 0
     with ffmpeg_reader(args, what=f"read the keyframes of {path.name}") as pipe:
         for t in times:
             data = pipe.read(frame_bytes)
             if len(data) < frame_bytes:
                 break
+            produced += 1
             yield SampledFrame(t, np.frombuffer(data, dtype=np.uint8).reshape(shape))
-        while pipe.read(1 << 16):  # let ffmpeg finish if it found more than listed
-            pass
+        extra = 0
+        while chunk := pipe.read(frame_bytes):
+            extra += len(chunk)
+    if produced != len(times) or extra:
+        log.warning(
+            "%s: ffmpeg decoded %d keyframe(s) where probing listed %d; sample times may be off",
+            path.name,
+            produced + extra // frame_bytes,
+            len(times),
+        )
 
 
 def iter_frames_gated(

@@ -81,40 +81,46 @@ class SlidesStage(Stage):
     def run(self, ctx: StageContext) -> StageResult:
         opts = detector_options(ctx.settings)
         video = ctx.media.video if ctx.media else None
-        size = (video.width, video.height) if video else None
         duration = ctx.media.duration if ctx.media else None
         keyframes = list(video.keyframes) if video else []
         detector = SlideChangeDetector(opts)
         gate = KeyframeGate(detector)
-        frames = iter_frames_gated(
-            ctx.recording, keyframes, gate, opts.sample_fps, opts.width, size=size
-        )
-        for frame in frames:
+        for frame in iter_frames_gated(
+            ctx.recording,
+            keyframes,
+            gate,
+            opts.sample_fps,
+            opts.width,
+            size=(video.width, video.height) if video else None,
+        ):
             detector.feed(frame)
             ctx.progress(frame.time, duration)
         detector.finish()
-        end = duration or float("inf")
+
         starts = [0.0] + [c.time for c in detector.changes]
         picks = [detector.opening_frame_time] + [c.frame_time for c in detector.changes]
         confidences = [1.0] + [c.confidence for c in detector.changes]
-
-        (ctx.workspace.root / SLIDES_DIR).mkdir(exist_ok=True)
-        for stale in (ctx.workspace.root / SLIDES_DIR).glob("*.jpg"):
+        ends = [*starts[1:], duration or float("inf")]
+        slides_dir = ctx.workspace.path(SLIDES_DIR)
+        slides_dir.mkdir(exist_ok=True)
+        for stale in slides_dir.glob("*.jpg"):
             stale.unlink()
         changes, frame_times = [], []
-        for i, (start, pick, confidence) in enumerate(zip(starts, picks, confidences, strict=True)):
-            until = starts[i + 1] if i + 1 < len(starts) else end
+        for i, (start, pick, end) in enumerate(zip(starts, picks, ends, strict=True)):
             grabbed = grab_frame(
-                ctx.recording, representative_time(max(pick, start), until, keyframes)
+                ctx.recording, representative_time(max(pick, start), end, keyframes)
             )
-            image = grabbed.image
-            frame_times.append(grabbed.time)
             name = f"{SLIDES_DIR}/{i + 1:04d}.jpg"
             with ctx.workspace.atomic(name) as tmp:
-                Image.fromarray(image).save(tmp, format="JPEG", quality=88)
-            changes.append(SlideChange(round(start, 3), name, confidence))
+                Image.fromarray(grabbed.image).save(tmp, format="JPEG", quality=88)
+            frame_times.append(round(grabbed.time, 3))
+            changes.append(SlideChange(round(start, 3), name, confidences[i]))
         ctx.progress(duration or 0.0, duration)
 
+        # seconds of video decoded frame by frame; the rest was read as keyframes only
+        decoded = duration
+        if len(keyframes) > 1 and duration:
+            decoded = round(gate.opened_seconds + max(0.0, duration - keyframes[-1]), 1)
         ctx.workspace.write_json(
             SLIDES_JSON,
             {
@@ -122,19 +128,13 @@ class SlidesStage(Stage):
                     **self.params(ctx.settings),
                     "width": opts.width,
                     "masked_fraction": round(detector.masked_fraction, 3),
-                    # seconds of video decoded frame by frame (the rest: keyframes only)
-                    "decoded_seconds": round(
-                        gate.opened_seconds + max(0.0, (duration or 0) - max(keyframes, default=0)),
-                        1,
-                    )
-                    if len(keyframes) > 1
-                    else duration,
-                    "frame_times": [round(t, 3) for t in frame_times],
+                    "decoded_seconds": decoded,
+                    "frame_times": frame_times,
                 },
                 "changes": [c.to_dict() for c in changes],
             },
         )
         return StageResult(
             outputs=[SLIDES_JSON, *(c.frame for c in changes)],
-            summary={"slides": len(changes)},
+            summary={"slides": len(changes), "decoded_seconds": decoded},
         )

@@ -181,6 +181,16 @@ def features_option(func: Callable) -> Callable:
     )(func)
 
 
+def date_option(func: Callable) -> Callable:
+    """--date."""
+    return click.option(
+        "--date",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="Recording date for the title (default: the recording's creation time).",
+    )(func)
+
+
 def describe_options(func: Callable) -> Callable:
     """--date / --chat."""
     func = click.option(
@@ -189,13 +199,7 @@ def describe_options(func: Callable) -> Callable:
         default=None,
         help="Zoom chat export (chat.txt): links posted there go into the description.",
     )(func)
-    func = click.option(
-        "--date",
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="Recording date for the title (default: the recording's creation time).",
-    )(func)
-    return func
+    return date_option(func)
 
 
 def content_settings(

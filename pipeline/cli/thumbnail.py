@@ -9,7 +9,7 @@ import click
 from pipeline.cli.common import (
     config_options,
     content_settings,
-    describe_options,
+    date_option,
     display_options,
     force_option,
     print_summary,
@@ -33,10 +33,10 @@ from pipeline.stages.thumbnail import ThumbnailStage
     default=None,
     help="Draw the video title on the thumbnail (setting thumbnail.draw_title).",
 )
-@describe_options
+@date_option
 @force_option
 @display_options
-def thumbnail_command(recording, config, out, draw_title, date, chat, force, quiet, as_json, debug):
+def thumbnail_command(recording, config, out, draw_title, date, force, quiet, as_json, debug):
     """Make thumbnail.jpg (1280x720 JPEG under 2 MB) for RECORDING from its deck.
 
     The title slide when there is one, else the slide shown longest, letterboxed. Frames
@@ -45,7 +45,7 @@ def thumbnail_command(recording, config, out, draw_title, date, chat, force, qui
     """
     setup_logging(debug)
     settings = resolve_settings(
-        config, out, **{"thumbnail.draw_title": draw_title}, **content_settings(None, date, chat)
+        config, out, **{"thumbnail.draw_title": draw_title}, **content_settings(None, date)
     )
     summary = run_stages(
         recording,

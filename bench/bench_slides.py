@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from bench.measure import measure, pipeline_cmd
-from bench.recordings import bench_recording
+from bench.recordings import TALK, bench_recording
 from pipeline.media.ffmpeg import ffmpeg_exe
 
 
@@ -26,6 +26,10 @@ def run(minutes: int = 10) -> dict[str, float]:
         work = Path(out) / recording.stem
         stages = json.loads((work / "manifest.json").read_text())["stages"]
         found = [c["time"] for c in json.loads((work / "slides.json").read_text())["changes"][1:]]
+        # the same commands on the 52 s fixture: memory must not grow with the length
+        short = measure(
+            pipeline_cmd("thumbnail", str(TALK), "--out", str(Path(out) / "short"), "--quiet")
+        )
     slides_s = stages["slides"]["seconds"]
     matched = [min((abs(f - t) for f in found), default=99.0) for t in truth]
     return {
@@ -38,6 +42,8 @@ def run(minutes: int = 10) -> dict[str, float]:
         f"thumbnail_s_{minutes}min": round(stages["thumbnail"]["seconds"], 2),
         "slides_chapters_thumbnail_x_realtime": round(duration / m.seconds, 1),
         f"slides_chapters_thumbnail_peak_rss_mb_{minutes}min": round(m.peak_rss_mb, 1),
+        "slides_chapters_thumbnail_peak_rss_mb_52s_fixture": round(short.peak_rss_mb, 1),
+        f"peak_rss_ratio_{minutes}min_vs_52s": round(m.peak_rss_mb / short.peak_rss_mb, 2),
         "slides_changes_found": sum(e <= 1.0 for e in matched),
         "slides_changes_expected": len(truth),
         "slides_false_changes": max(0, len(found) - sum(e <= 1.0 for e in matched)),

@@ -89,14 +89,13 @@ class ChaptersStage(Stage):
         else:
             raw = self._transcript_chapters(utterances, duration, cfg.min_seconds)
         if not raw:
-            chapters, reason = (
-                [],
-                (
-                    "no slide changes and no transcript to find topics in"
-                    if not utterances
-                    else "no topic changes found"
-                ),
-            )
+            if path is not None:
+                why = f"none of the features in {path.name} was found in the slides or speech"
+            elif not utterances:
+                why = "no slide changes and no transcript to find topics in"
+            else:
+                why = "no topic changes found"
+            chapters, reason = [], why
         else:
             chapters, reason = enforce_rules(
                 raw, min_chapters=cfg.min_chapters, min_seconds=cfg.min_seconds

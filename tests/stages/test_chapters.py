@@ -91,3 +91,11 @@ def test_demo_day_features_found_in_speech_without_ocr(content_run, fixture_trut
     assert all(f["matched_by"] == "transcript" for f in data["features"])
     for found, expected in zip(data["features"], truth, strict=True):
         assert abs(found["start"] - expected["start"]) <= 2.0
+
+
+def test_features_nowhere_to_be_seen_give_no_list_and_say_why(content_run, tmp_path_factory):
+    plan = tmp_path_factory.mktemp("plan") / "features.yaml"
+    plan.write_text("features:\n  - title: Quantum Teleportation\n  - Underwater Basket Weaving\n")
+    data = content_run("talk", **{"chapters.features": str(plan)}).read_json("chapters.json")
+    assert data["chapters"] == [] and "features.yaml" in data["reason"]
+    assert data["features_missing"] == ["Quantum Teleportation", "Underwater Basket Weaving"]

@@ -124,9 +124,62 @@ class ScanSettings:
 
 
 @dataclass
+class SlidesSettings:
+    #: frames per second sampled when looking for slide changes
+    sample_fps: float = 2.0
+    #: seconds a new picture must hold still to count as a new slide
+    stable_seconds: float = 2.0
+    #: fraction of the screen whose content must be replaced (lower = more sensitive)
+    sensitivity: float = 0.02
+
+
+@dataclass
+class ChaptersSettings:
+    #: read slide titles with OCR (else titles come from the transcript)
+    ocr: bool = True
+    #: YouTube's rules: at least this many chapters...
+    min_chapters: int = 3
+    #: ...each at least this many seconds long
+    min_seconds: float = 10.0
+    #: demo days: YAML list of features (and presenters) in demo order
+    features: str = ""
+
+
+@dataclass
+class ThumbnailSettings:
+    #: draw the video title on the thumbnail
+    draw_title: bool = False
+    #: JPEG quality of thumbnail.jpg (lowered automatically to stay under 2 MB)
+    quality: int = 90
+
+
+@dataclass
+class DescribeSettings:
+    #: Python format string; {date} is the recording date (a datetime)
+    title_template: str = "Meltano Office Hours - {date:%Y-%m-%d}"
+    #: Jinja2 template file for the description; empty = the built-in template
+    description_template: str = ""
+    #: link to the Slack channel where the conversation continues
+    slack_link: str = "https://meltano.com/slack"
+    slack_channel: str = "#office-hours"
+    #: recording date (YYYY-MM-DD); empty = the recording's creation time
+    date: str = ""
+    #: Zoom chat export (TXT) whose links go into the description
+    chat: str = ""
+    tags: list[str] = field(default_factory=lambda: ["meltano", "office hours", "data"])
+    #: YouTube category (28 = Science & Technology)
+    category_id: str = "28"
+    privacy: str = "unlisted"
+
+
+@dataclass
 class Settings:
     general: GeneralSettings = field(default_factory=GeneralSettings)
     transcribe: TranscribeSettings = field(default_factory=TranscribeSettings)
+    slides: SlidesSettings = field(default_factory=SlidesSettings)
+    chapters: ChaptersSettings = field(default_factory=ChaptersSettings)
+    thumbnail: ThumbnailSettings = field(default_factory=ThumbnailSettings)
+    describe: DescribeSettings = field(default_factory=DescribeSettings)
     zoom: ZoomSettings = field(default_factory=ZoomSettings)
     youtube: YoutubeSettings = field(default_factory=YoutubeSettings)
     scan: ScanSettings = field(default_factory=ScanSettings)

@@ -94,3 +94,40 @@ def media_variants(tmp_path_factory, talk_mp4) -> dict[str, Path]:
     text.write_text("these are meeting notes, not a video\n" * 50)
     variants["not_media"] = text
     return variants
+
+
+# -- slide/chapter/thumbnail/describe runs over the screen fixtures (run once per session) ----
+
+
+@pytest.fixture(scope="session")
+def fixture_truth():
+    """`fixture_truth(name)`: the ground truth beside fixtures/<name>.mp4."""
+    return lambda name: json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def content_run(tmp_path_factory):
+    """`content_run(name, stages=..., **settings)` runs the real stages (probe first) over
+    fixtures/<name>.mp4 once per distinct request and returns its Workspace."""
+    from pipeline.media.probe import probe
+    from pipeline.runner import Runner
+    from pipeline.settings import load_settings
+    from pipeline.stages import all_stages
+    from pipeline.workspace import Workspace
+
+    done: dict = {}
+
+    def run(name: str, stages: tuple[str, ...] = ("slides", "chapters"), **cli):
+        key = (name, stages, tuple(sorted(cli.items())))
+        if key not in done:
+            recording = FIXTURES / f"{name}.mp4"
+            root = tmp_path_factory.mktemp(f"{name}-run")
+            settings = load_settings(None, env={}, cli=cli)
+            wanted = {"probe", *stages}
+            chosen = [s for s in all_stages() if s.name in wanted]
+            workspace = Workspace.for_recording(recording, root)
+            Runner(recording, probe(recording), workspace, settings).run(chosen)
+            done[key] = workspace
+        return done[key]
+
+    return run

@@ -10,13 +10,16 @@ import click
 from pipeline import __version__
 from pipeline.cli.auth import auth_group
 from pipeline.cli.batch import batch_command
+from pipeline.cli.chapters import chapters_command
 from pipeline.cli.fetch import fetch_command
+from pipeline.cli.init import init_command
 from pipeline.cli.lockdown import lockdown_command, republish_command
 from pipeline.cli.publish import publish_command
 from pipeline.cli.review import review_command
 from pipeline.cli.run import run_command
 from pipeline.cli.scan import scan_command
 from pipeline.cli.status import retry_command, status_command
+from pipeline.cli.thumbnail import thumbnail_command
 from pipeline.cli.transcribe import transcribe_command
 from pipeline.cli.webhook import webhook_command
 from pipeline.errors import PipelineError
@@ -37,6 +40,9 @@ def cli() -> None:
     pipeline batch                   nightly: new Zoom recordings, processed and published
     pipeline status                  what the batch has done
     pipeline scan recording.mp4 --review   secrets on screen, in speech and chat
+    pipeline chapters recording.mp4  slide changes and YouTube chapters
+    pipeline thumbnail recording.mp4
+    pipeline init                    write a commented pipeline.toml
     """
 
 
@@ -53,6 +59,9 @@ cli.add_command(publish_command)
 cli.add_command(auth_group)
 cli.add_command(lockdown_command)
 cli.add_command(republish_command)
+cli.add_command(chapters_command)
+cli.add_command(thumbnail_command)
+cli.add_command(init_command)
 
 
 def main(argv: list[str] | None = None) -> None:

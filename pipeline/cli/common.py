@@ -171,3 +171,47 @@ def print_summary(summary: RunSummary, *, quiet: bool, as_json: bool) -> None:
     click.echo(f"outputs in {workdir}:")
     names = [name for o in summary.outcomes for name in o.outputs]
     click.echo("  " + ", ".join(names))
+
+
+def features_option(func: Callable) -> Callable:
+    """--features FILE (demo days)."""
+    return click.option(
+        "--features",
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        default=None,
+        help="Demo day: YAML list of the features to demo, in order (with presenters); each "
+        "becomes a chapter from the moment its demo starts (setting chapters.features).",
+    )(func)
+
+
+def date_option(func: Callable) -> Callable:
+    """--date."""
+    return click.option(
+        "--date",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="Recording date for the title (default: the recording's creation time).",
+    )(func)
+
+
+def describe_options(func: Callable) -> Callable:
+    """--date / --chat."""
+    func = click.option(
+        "--chat",
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        default=None,
+        help="Zoom chat export (chat.txt): links posted there go into the description.",
+    )(func)
+    return date_option(func)
+
+
+def content_settings(
+    features: Path | None = None, date: str | None = None, chat: Path | None = None
+) -> dict[str, Any]:
+    """The `section.key` values --features / --date / --chat set."""
+    return {
+        "chapters.features": str(Path(features).resolve()) if features else None,
+        "describe.date": date,
+        "describe.chat": str(Path(chat).resolve()) if chat else None,
+        "scan.chat": str(Path(chat).resolve()) if chat else None,
+    }

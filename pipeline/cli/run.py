@@ -8,7 +8,10 @@ import click
 
 from pipeline.cli.common import (
     config_options,
+    content_settings,
+    describe_options,
     display_options,
+    features_option,
     force_option,
     print_summary,
     resolve_force,
@@ -29,6 +32,8 @@ from pipeline.workspace import Workspace
 @click.argument("recording", type=click.Path(path_type=Path))
 @config_options
 @transcribe_options
+@features_option
+@describe_options
 @force_option
 @click.option(
     "--publish",
@@ -39,7 +44,20 @@ from pipeline.workspace import Workspace
 @privacy_option
 @display_options
 def run_command(
-    recording, config, out, model, device, force, publish_after, privacy, quiet, as_json, debug
+    recording,
+    config,
+    out,
+    model,
+    device,
+    features,
+    date,
+    chat,
+    force,
+    publish_after,
+    privacy,
+    quiet,
+    as_json,
+    debug,
 ):
     """Process RECORDING end to end: probe, transcribe, and every later stage.
 
@@ -51,7 +69,10 @@ def run_command(
     """
     setup_logging(debug)
     settings = resolve_settings(
-        config, out, **{"transcribe.model": model, "transcribe.device": device}
+        config,
+        out,
+        **{"transcribe.model": model, "transcribe.device": device},
+        **content_settings(features, date, chat),
     )
     if publish_after:
         check_credentials(settings)  # before hours of work, not after

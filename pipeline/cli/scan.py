@@ -36,6 +36,8 @@ def resolve_scan_settings(settings: Settings, recording: Path) -> Settings:
         found = default_chat_path(recording)
         if found is not None:
             settings.scan.chat = str(found.resolve())
+    if settings.scan.chat and not settings.describe.chat:
+        settings.describe.chat = settings.scan.chat  # its links go into the description
     return settings
 
 

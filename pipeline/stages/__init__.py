@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from pipeline.stages.base import Stage, StageContext, StageResult
+from pipeline.stages.chapters import ChaptersStage
+from pipeline.stages.describe import DescribeStage
 from pipeline.stages.probe import ProbeStage
 from pipeline.stages.scan import ScanStage
+from pipeline.stages.slides import SlidesStage
+from pipeline.stages.thumbnail import ThumbnailStage
 from pipeline.stages.transcribe import TranscribeStage
 
 
 def all_stages() -> list[Stage]:
     """Every stage `pipeline run` runs, in order."""
-    return [ProbeStage(), TranscribeStage(), ScanStage()]
+    return [
+        ProbeStage(),
+        TranscribeStage(),
+        SlidesStage(),
+        ChaptersStage(),
+        ScanStage(),
+        ThumbnailStage(),
+        DescribeStage(),
+    ]
 
 
 def stage_names() -> list[str]:

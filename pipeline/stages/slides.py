@@ -1,0 +1,140 @@
+"""Slides stage: the moments the presented content changes -> slides.json + slides/NNNN.jpg.
+
+The recording is decoded once, small (320 px gray, 2 frames a second), and fed through the
+slide-change detector. For each slide (the opening picture at 0.0 and each change) one full
+resolution frame is saved: a keyframe inside the slide's still stretch when there is one (a
+keyframe decodes on its own, so this costs one frame), else the sharpest still sample.
+Titles are read later, by the chapters stage."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from pipeline.media.frames import grab_frame, iter_frames_gated
+from pipeline.settings import Settings
+from pipeline.slide_detector import DetectorOptions, KeyframeGate, SlideChangeDetector
+from pipeline.stages.base import Stage, StageContext, StageResult
+
+SLIDES_JSON = "slides.json"
+SLIDES_DIR = "slides"
+
+
+@dataclass(frozen=True)
+class SlideChange:
+    """A new slide (or screen) from `time`, shown by `frame` (relative to the work folder)."""
+
+    time: float
+    frame: str
+    confidence: float
+    title: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "frame": self.frame,
+            "confidence": self.confidence,
+            "title": self.title,
+        }
+
+
+def detector_options(settings: Settings) -> DetectorOptions:
+    cfg = settings.slides
+    return DetectorOptions(
+        sample_fps=cfg.sample_fps,
+        stable_seconds=cfg.stable_seconds,
+        replaced_fraction=cfg.sensitivity,
+    )
+
+
+def representative_time(pick: float, until: float, keyframes: list[float]) -> float:
+    """The time whose frame is saved for a slide: a keyframe within 2 s after `pick` (the
+    sharpest still sample) and before the slide ends, when there is one (it decodes on its
+    own and encoders spend the most bits on it), else `pick` itself. Not later: typing and
+    scrolling move on from what the slide first showed."""
+    i = bisect.bisect_left(keyframes, pick - 1e-6)
+    if i < len(keyframes) and keyframes[i] <= min(pick + 2.0, until - 0.5):
+        return keyframes[i]
+    return pick
+
+
+class SlidesStage(Stage):
+    name = "slides"
+    version = 2
+    needs = ("media.json",)
+
+    def params(self, settings: Settings) -> dict[str, Any]:
+        return {
+            "sample_fps": settings.slides.sample_fps,
+            "stable_seconds": settings.slides.stable_seconds,
+            "sensitivity": settings.slides.sensitivity,
+        }
+
+    def skip_reason(self, ctx: StageContext) -> str | None:
+        if ctx.media is not None and not ctx.media.has_video:
+            return "the recording has no video track"
+        return None
+
+    def run(self, ctx: StageContext) -> StageResult:
+        opts = detector_options(ctx.settings)
+        video = ctx.media.video if ctx.media else None
+        duration = ctx.media.duration if ctx.media else None
+        keyframes = list(video.keyframes) if video else []
+        detector = SlideChangeDetector(opts)
+        gate = KeyframeGate(detector)
+        for frame in iter_frames_gated(
+            ctx.recording,
+            keyframes,
+            gate,
+            opts.sample_fps,
+            opts.width,
+            size=(video.width, video.height) if video else None,
+        ):
+            detector.feed(frame)
+            ctx.progress(frame.time, duration)
+        detector.finish()
+
+        starts = [0.0] + [c.time for c in detector.changes]
+        picks = [detector.opening_frame_time] + [c.frame_time for c in detector.changes]
+        confidences = [1.0] + [c.confidence for c in detector.changes]
+        ends = [*starts[1:], duration or float("inf")]
+        slides_dir = ctx.workspace.path(SLIDES_DIR)
+        slides_dir.mkdir(exist_ok=True)
+        for stale in slides_dir.glob("*.jpg"):
+            stale.unlink()
+        changes, frame_times = [], []
+        for i, (start, pick, end) in enumerate(zip(starts, picks, ends, strict=True)):
+            grabbed = grab_frame(
+                ctx.recording, representative_time(max(pick, start), end, keyframes)
+            )
+            name = f"{SLIDES_DIR}/{i + 1:04d}.jpg"
+            with ctx.workspace.atomic(name) as tmp:
+                Image.fromarray(grabbed.image).save(tmp, format="JPEG", quality=88)
+            frame_times.append(round(grabbed.time, 3))
+            changes.append(SlideChange(round(start, 3), name, confidences[i]))
+        ctx.progress(duration or 0.0, duration)
+
+        # seconds of video decoded frame by frame; the rest was read as keyframes only
+        decoded = duration
+        if len(keyframes) > 1 and duration:
+            decoded = round(gate.opened_seconds + max(0.0, duration - keyframes[-1]), 1)
+        ctx.workspace.write_json(
+            SLIDES_JSON,
+            {
+                "params": {
+                    **self.params(ctx.settings),
+                    "width": opts.width,
+                    "masked_fraction": round(detector.masked_fraction, 3),
+                    "decoded_seconds": decoded,
+                    "frame_times": frame_times,
+                },
+                "changes": [c.to_dict() for c in changes],
+            },
+        )
+        return StageResult(
+            outputs=[SLIDES_JSON, *(c.frame for c in changes)],
+            summary={"slides": len(changes), "decoded_seconds": decoded},
+        )

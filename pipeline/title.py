@@ -14,8 +14,8 @@ from pipeline.settings import DescribeSettings
 from pipeline.workspace import Workspace
 from pipeline.youtube_rules import fit_title
 
-#: artifact the Zoom integration may write with the meeting's facts ({"start_time": ISO})
-ZOOM_JSON = "zoom.json"
+#: written by `pipeline fetch`/`batch` with the Zoom meeting's facts ({"start_time": ISO, ...})
+ZOOM_JSON = "zoom_meeting.json"
 
 
 def parse_date(text: str) -> datetime:

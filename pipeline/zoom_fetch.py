@@ -13,13 +13,14 @@ from pipeline.errors import ZoomError
 from pipeline.progress import ProgressCallback, no_progress
 from pipeline.services.zoom import ZoomClient
 from pipeline.services.zoom_download import download_file
+from pipeline.title import ZOOM_JSON
 from pipeline.workspace import Workspace, write_json_atomic
 from pipeline.zoom_recordings import RecordingFile, ZoomMeeting, choose_video, companion_files
 
 log = logging.getLogger(__name__)
 
 DOWNLOADS = "zoom"
-MEETING_RECORD = "zoom_meeting.json"
+MEETING_RECORD = ZOOM_JSON
 
 
 @dataclass

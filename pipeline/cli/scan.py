@@ -26,6 +26,7 @@ from pipeline.stages.scan import ScanStage, check_scan_settings, default_chat_pa
 from pipeline.stages.transcribe import TranscribeStage
 from pipeline.timecode import format_clock
 from pipeline.workspace import Workspace
+from pipeline.zoom_recordings import COMPANION_FILES
 
 
 def resolve_scan_settings(settings: Settings, recording: Path) -> Settings:
@@ -33,7 +34,8 @@ def resolve_scan_settings(settings: Settings, recording: Path) -> Settings:
     named. Raises ConfigError for invalid values."""
     check_scan_settings(settings.scan)
     if not settings.scan.chat:
-        found = default_chat_path(recording)
+        fetched = Workspace.for_recording(recording, Path(settings.general.out)).path(COMPANION_FILES["CHAT"])
+        found = fetched if fetched.is_file() else default_chat_path(recording)
         if found is not None:
             settings.scan.chat = str(found.resolve())
     if settings.scan.chat and not settings.describe.chat:

@@ -64,6 +64,8 @@ class ScanStage(Stage):
     name = "scan"
     version = 1
     needs = ("media.json", "transcript.json")
+    #: needs the transcript (spoken secrets), not the slides or chapters
+    after = ("probe", "transcribe")
 
     def params(self, settings: Settings) -> dict[str, Any]:
         chat = settings.scan.chat

@@ -65,6 +65,8 @@ class SlidesStage(Stage):
     name = "slides"
     version = 2
     needs = ("media.json",)
+    #: only the probe: slide detection overlaps transcription
+    after = ("probe",)
 
     def params(self, settings: Settings) -> dict[str, Any]:
         return {

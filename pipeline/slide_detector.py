@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.media.activity import StreamActivity
 from pipeline.media.frames import SampledFrame
 
 
@@ -282,14 +283,29 @@ class SlideChangeDetector:
         return self._first_best[0]
 
 
+#: a keyframe differing from the one before over this share of the picture, with no packet
+#: spike between them, shows a switch made at the keyframe itself
+SWITCH_AT_KEYFRAME_FRACTION = 0.25
+
+
 class KeyframeGate:
     """Decides whether the stretch between two keyframes needs a closer look: yes when more
     of the picture changed than a cursor would move, outside the moving regions `detector`
     has learnt to mask so far (a webcam tile). Deliberately more eager than the detector,
-    which makes the real decision on the samples of that stretch. Counts what it opened."""
+    which makes the real decision on the samples of that stretch. Counts what it opened.
 
-    def __init__(self, detector: SlideChangeDetector, changed_fraction: float = 0.01):
+    With `activity` (the stream's packet-size spikes) a stretch is also opened when the two
+    keyframes look alike but a frame between them carried far more bytes than its
+    neighbours: something came and went (A -> B -> A) between the keyframes."""
+
+    def __init__(
+        self,
+        detector: SlideChangeDetector,
+        changed_fraction: float = 0.01,
+        activity: StreamActivity | None = None,
+    ):
         self.detector = detector
+        self.activity = activity
         self.opts = detector.opts
         self.changed_fraction = changed_fraction
         self.opened = 0
@@ -300,7 +316,15 @@ class KeyframeGate:
         changed = cell_difference(ga, gb) > self.opts.cell_threshold
         mask = self.detector.current_mask()
         keep = ~mask if mask is not None and mask.shape == changed.shape else np.ones_like(changed)
-        differs = (changed & keep).sum() / max(1, int(keep.sum())) >= self.changed_fraction
+        fraction = (changed & keep).sum() / max(1, int(keep.sum()))
+        differs = fraction >= self.changed_fraction
+        if self.activity is not None:
+            if self.activity.active_between(a.time, b.time):
+                differs = True
+            elif fraction >= SWITCH_AT_KEYFRAME_FRACTION:
+                # a switch this large inside the stretch would have spiked a packet: it
+                # happened at the keyframe itself, which is sampled already
+                differs = False
         if differs:
             self.opened += 1
             self.opened_seconds += b.time - a.time

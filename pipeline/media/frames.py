@@ -69,6 +69,7 @@ def iter_frames(
     start: float = 0.0,
     end: float | None = None,
     size: tuple[int, int] | None = None,
+    threads: int = 0,
 ) -> Iterator[SampledFrame]:
     """Yield frames of `path` sampled `fps` times a second, scaled to `width` px (aspect
     kept; 0 = full size), gray (HxW) or RGB (HxWx3), from `start` to `end` seconds.
@@ -76,6 +77,7 @@ def iter_frames(
     `size` is the source (width, height) when the caller knows it (media.json); otherwise
     it is probed. Sample i is the source frame shown at `start + i / fps`; its `time` says
     so. One ffmpeg process, one decode, streamed: nothing is held but the current frame.
+    `threads` caps ffmpeg's decoding threads (0: ffmpeg's own choice).
 
     Raises MediaError when ffmpeg fails, CorruptMediaError when the file cannot be opened.
     """
@@ -84,7 +86,7 @@ def iter_frames(
     out_w, out_h = scaled_size(src_w, src_h, width)
     channels = 1 if gray else 3
     frame_bytes = out_w * out_h * channels
-    args = ["-threads", "0"]
+    args = ["-threads", str(threads)]
     if start > 0:
         args += ["-ss", f"{start:.3f}"]
     if end is not None:
@@ -113,6 +115,7 @@ def iter_keyframes(
     *,
     gray: bool = True,
     size: tuple[int, int] | None = None,
+    threads: int = 0,
 ) -> Iterator[SampledFrame]:
     """Yield the keyframes of `path` only, scaled like `iter_frames`, timed by
     `keyframe_times` (media.json's video.keyframes, in order). One ffmpeg process that
@@ -126,7 +129,7 @@ def iter_keyframes(
     channels = 1 if gray else 3
     frame_bytes = out_w * out_h * channels
     args = [
-        "-threads", "0", "-skip_frame", "nokey", "-i", str(path), "-map", "0:v:0", "-an", "-sn", "-dn",
+        "-threads", str(threads), "-skip_frame", "nokey", "-i", str(path), "-map", "0:v:0", "-an", "-sn", "-dn",
         "-vf", f"scale={out_w}:{out_h}:flags=area,format={'gray' if gray else 'rgb24'}",
         "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:",
     ]  # fmt: skip
@@ -164,12 +167,14 @@ def iter_frames_gated(
     gray: bool = True,
     size: tuple[int, int] | None = None,
     min_keyframe_interval: float = 2.0,
+    threads: int = 0,
 ) -> Iterator[SampledFrame]:
     """Yield samples like `iter_frames`, in time order, but decode densely only where the
     picture changes: every keyframe is yielded, and the span between two keyframes is
     sampled at `fps` only when `differs(previous keyframe, keyframe)` says so. The span
     after the last keyframe is always sampled. A change that is undone before the next
-    keyframe (A -> B -> A inside one span) is not seen.
+    keyframe (A -> B -> A inside one span) is not seen by comparing keyframes: have `differs`
+    also consult the stream's packet sizes (pipeline.media.activity) to catch it.
 
     With keyframes closer than `min_keyframe_interval` on average (nothing to gain), or
     fewer than two, this is `iter_frames`. Raises MediaError when ffmpeg fails.
@@ -177,33 +182,34 @@ def iter_frames_gated(
     times = sorted(keyframe_times)
     mean_interval = (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else 0.0
     if len(times) < 2 or mean_interval < min_keyframe_interval:
-        yield from iter_frames(path, fps, width, gray=gray, size=size)
+        yield from iter_frames(path, fps, width, gray=gray, size=size, threads=threads)
         return
     size = size or _video_size(path)
     previous: SampledFrame | None = None
     last = -1.0
-    for key in iter_keyframes(path, times, width, gray=gray, size=size):
+    for key in iter_keyframes(path, times, width, gray=gray, size=size, threads=threads):
         if previous is not None and differs(previous, key):
             for frame in iter_frames(
-                path, fps, width, gray=gray, start=previous.time, end=key.time, size=size
-            ):
+                path, fps, width, gray=gray, start=previous.time, end=key.time, size=size,
+                threads=threads,
+            ):  # fmt: skip
                 if last + 1e-6 < frame.time < key.time - 1e-6:
                     last = frame.time
                     yield frame
         yield key
         last, previous = key.time, key
     start = previous.time if previous is not None else 0.0
-    for frame in iter_frames(path, fps, width, gray=gray, start=start, size=size):
+    for frame in iter_frames(path, fps, width, gray=gray, start=start, size=size, threads=threads):
         if frame.time > last + 1e-6:
             last = frame.time
             yield frame
 
 
-def grab_frame(path: Path, time: float, width: int = 0) -> SampledFrame:
+def grab_frame(path: Path, time: float, width: int = 0, *, threads: int = 0) -> SampledFrame:
     """The frame shown at `time` seconds as HxWx3 uint8 RGB, at full size (`width` 0) or
     scaled to `width` px. Frame-exact: the frame whose display interval holds `time` (the
     last frame when `time` is past the end). Returns a SampledFrame carrying that frame's
-    own timestamp.
+    own timestamp. `threads` caps the decoding threads (0: one per core).
 
     Raises MediaError when nothing can be decoded, CorruptMediaError when the file cannot
     be opened.
@@ -220,6 +226,8 @@ def grab_frame(path: Path, time: float, width: int = 0) -> SampledFrame:
             raise MediaError(f"{path.name} has no video stream")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        if threads:
+            stream.codec_context.thread_count = threads
         tb = float(stream.time_base)
         # seek lands on the keyframe at or before the target; decode forward from there
         container.seek(max(0, int(time / tb)), stream=stream, backward=True, any_frame=False)

@@ -2,12 +2,12 @@
 the video once. Each sample is the full-resolution gray picture (the luma plane, so OCR crops
 keep every pixel) with a cheap low-resolution view for change detection.
 
-`sample_frames` is the one entry point; a shared low-res reader can replace it as long as it
-yields `SampledFrame`s."""
+`sample_frames` samples the whole video; `sample_frames_gated` decodes densely only the
+stretches between keyframes that may hold a change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,3 +61,28 @@ def sample_frames(
             image = np.frombuffer(data, dtype=np.uint8).reshape(height, width)
             yield SampledFrame(time=round(k / fps, 3), image=image)
             k += 1
+
+
+def sample_frames_gated(
+    path: Path,
+    keyframes: list[float],
+    differs: Callable[[SampledFrame, SampledFrame], bool],
+    *,
+    fps: float,
+    width: int,
+    height: int,
+    threads: int = 0,
+) -> Iterator[SampledFrame]:
+    """Like `sample_frames`, but decoding frame by frame only the stretches between two
+    keyframes for which `differs(keyframe, next keyframe)` is true (see
+    pipeline.media.frames.iter_frames_gated); elsewhere only the keyframes are decoded.
+    Samples come in time order. Raises MediaError when ffmpeg fails."""
+    from pipeline.media.frames import iter_frames_gated
+
+    def gate(a, b) -> bool:
+        return differs(SampledFrame(a.time, a.image), SampledFrame(b.time, b.image))
+
+    for frame in iter_frames_gated(
+        path, keyframes, gate, fps, 0, gray=True, size=(width, height), threads=threads
+    ):
+        yield SampledFrame(time=round(frame.time, 3), image=frame.image)

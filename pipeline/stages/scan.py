@@ -20,9 +20,10 @@ from pipeline.findings import (
     write_findings,
 )
 from pipeline.masking import mask_secret
-from pipeline.media.sampling import sample_frames
+from pipeline.media.sampling import sample_frames_gated
 from pipeline.settings import ScanSettings, Settings
 from pipeline.stages.base import Stage, StageContext, StageResult
+from pipeline.stages.probe import ACTIVITY_JSON, load_activity
 from pipeline.text_scan import TextSecret, parse_zoom_chat, scan_chat, scan_transcript
 from pipeline.workspace import fingerprint_file
 
@@ -58,12 +59,13 @@ class ScreenStats:
     frames_read: int = 0
     regions_read: int = 0
     lines_recognised: int = 0
+    opened_seconds: float = 0.0
 
 
 class ScanStage(Stage):
     name = "scan"
-    version = 1
-    needs = ("media.json", "transcript.json")
+    version = 2
+    needs = ("media.json", ACTIVITY_JSON, "transcript.json")
     #: needs the transcript (spoken secrets), not the slides or chapters
     after = ("probe", "transcribe")
 
@@ -109,6 +111,7 @@ class ScanStage(Stage):
                 "findings": len(findings),
                 **by_source,
                 "frames_sampled": stats.samples,
+                "decoded_seconds": stats.opened_seconds,
                 "frames_ocr": stats.frames_read,
                 "regions_read": stats.regions_read,
                 "lines_recognised": stats.lines_recognised,
@@ -117,19 +120,28 @@ class ScanStage(Stage):
 
     def _screen(self, ctx: StageContext, salt: str, stats: ScreenStats) -> list[SecretFinding]:
         from pipeline.ocr import ScreenReader
-        from pipeline.screen_scan import ScreenScanner
+        from pipeline.screen_scan import ScreenGate, ScreenScanner
 
         assert ctx.media is not None and ctx.media.video is not None
         video = ctx.media.video
-        reader = ScreenReader(threads=ctx.settings.scan.ocr_threads)
+        reader = ScreenReader(threads=ctx.settings.scan.ocr_threads or ctx.threads)
         scanner = ScreenScanner(reader)
         duration = ctx.media.duration
-        for frame in sample_frames(
-            ctx.recording, fps=ctx.settings.scan.fps, width=video.width, height=video.height
+        keyframes = list(video.keyframes)
+        gate = ScreenGate(load_activity(ctx.workspace, keyframes))
+        for frame in sample_frames_gated(
+            ctx.recording,
+            keyframes,
+            gate,
+            fps=ctx.settings.scan.fps,
+            width=video.width,
+            height=video.height,
+            threads=ctx.threads,
         ):
             scanner.feed(frame)
             ctx.progress(min(frame.time, duration), duration)
         stats.samples = scanner.samples
+        stats.opened_seconds = round(gate.opened_seconds, 1)
         stats.frames_read = scanner.frames_read
         stats.regions_read = reader.stats.regions
         stats.lines_recognised = reader.stats.lines_recognised

@@ -18,6 +18,7 @@ from pipeline.media.frames import grab_frame, iter_frames_gated
 from pipeline.settings import Settings
 from pipeline.slide_detector import DetectorOptions, KeyframeGate, SlideChangeDetector
 from pipeline.stages.base import Stage, StageContext, StageResult
+from pipeline.stages.probe import ACTIVITY_JSON, load_activity
 
 SLIDES_JSON = "slides.json"
 SLIDES_DIR = "slides"
@@ -63,8 +64,8 @@ def representative_time(pick: float, until: float, keyframes: list[float]) -> fl
 
 class SlidesStage(Stage):
     name = "slides"
-    version = 2
-    needs = ("media.json",)
+    version = 3
+    needs = ("media.json", ACTIVITY_JSON)
     #: only the probe: slide detection overlaps transcription
     after = ("probe",)
 
@@ -86,7 +87,7 @@ class SlidesStage(Stage):
         duration = ctx.media.duration if ctx.media else None
         keyframes = list(video.keyframes) if video else []
         detector = SlideChangeDetector(opts)
-        gate = KeyframeGate(detector)
+        gate = KeyframeGate(detector, activity=load_activity(ctx.workspace, keyframes))
         for frame in iter_frames_gated(
             ctx.recording,
             keyframes,
@@ -94,6 +95,7 @@ class SlidesStage(Stage):
             opts.sample_fps,
             opts.width,
             size=(video.width, video.height) if video else None,
+            threads=ctx.threads,
         ):
             detector.feed(frame)
             ctx.progress(frame.time, duration)
@@ -110,7 +112,9 @@ class SlidesStage(Stage):
         changes, frame_times = [], []
         for i, (start, pick, end) in enumerate(zip(starts, picks, ends, strict=True)):
             grabbed = grab_frame(
-                ctx.recording, representative_time(max(pick, start), end, keyframes)
+                ctx.recording,
+                representative_time(max(pick, start), end, keyframes),
+                threads=ctx.threads,
             )
             name = f"{SLIDES_DIR}/{i + 1:04d}.jpg"
             with ctx.workspace.atomic(name) as tmp:

@@ -165,7 +165,7 @@ class ThumbnailStage(Stage):
                     break
             t = clean_moment(cand.start, cand.end, ranges)
             if t is not None:
-                chosen = (cand, t, grab_frame(ctx.recording, t).image, None)
+                chosen = (cand, t, grab_frame(ctx.recording, t, threads=ctx.threads).image, None)
                 break
         if chosen is None:
             raise StageError(

@@ -1,0 +1,115 @@
+"""What the video stream itself says about change, read without decoding a single frame.
+
+A screen share is mostly still: an encoder then spends a small, steady number of bytes on
+each frame between two keyframes (the webcam tile, the cursor, noise). Anything new on screen
+(a line of text, a window, a slide) must be coded into the frame where it appears, and again
+where it goes away, so it shows as a packet far larger than its neighbours. Reading the
+packet sizes is a demux (about 0.3 s for ten minutes of 1080p), which lets the vision stages
+decode frame by frame only the stretches between keyframes that may hold a change, and still
+see content that comes and goes between two keyframes (A -> B -> A)."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.errors import CorruptMediaError
+
+#: a packet is a spike when it exceeds its stretch's median by this many bytes at least ...
+MIN_EXCESS_BYTES = 200
+#: ... and by this many times the recording's typical deviation (median absolute deviation)
+MAD_FACTOR = 8.0
+
+
+@dataclass(frozen=True)
+class StreamActivity:
+    """The keyframe times and the stretches [start, end) between keyframes that hold a packet
+    spike (content may have changed inside them even when both keyframes look alike)."""
+
+    keyframes: list[float]
+    active: list[tuple[float, float]] = field(default_factory=list)
+    #: bytes over its stretch's median that made a packet a spike
+    threshold: float = 0.0
+
+    def active_between(self, start: float, end: float) -> bool:
+        """Whether any active stretch overlaps [start, end)."""
+        i = bisect.bisect_right([a for a, _ in self.active], end - 1e-6)
+        return any(b > start + 1e-6 for _, b in self.active[max(0, i - 2) : i])
+
+    def active_seconds(self) -> float:
+        return sum(b - a for a, b in self.active)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "keyframes": self.keyframes,
+            "active": [[round(a, 3), round(b, 3)] for a, b in self.active],
+            "threshold": round(self.threshold, 1),
+            "params": {"min_excess_bytes": MIN_EXCESS_BYTES, "mad_factor": MAD_FACTOR},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StreamActivity:
+        return cls(
+            keyframes=[float(t) for t in data.get("keyframes", [])],
+            active=[(float(a), float(b)) for a, b in data.get("active", [])],
+            threshold=float(data.get("threshold", 0.0)),
+        )
+
+
+def stream_activity(path: Path, duration: float | None = None) -> StreamActivity:
+    """Demux the first video stream of `path` (no decoding) and return its StreamActivity.
+    The stretch after the last keyframe ends at `duration` (or the last packet's time).
+
+    Raises CorruptMediaError when the file cannot be read."""
+    import av
+
+    path = Path(path)
+    times, sizes, keys = [], [], []
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return StreamActivity([])
+            stream = container.streams.video[0]
+            for packet in container.demux(stream):
+                if packet.size == 0 or packet.pts is None:
+                    continue
+                times.append(float(packet.pts * packet.time_base))
+                sizes.append(packet.size)
+                keys.append(bool(packet.is_keyframe))
+    except av.error.FFmpegError as exc:
+        raise CorruptMediaError(f"cannot read the packets of {path.name}: {exc}") from exc
+    return activity_from_packets(times, sizes, keys, duration)
+
+
+def activity_from_packets(
+    times: list[float], sizes: list[int], keys: list[bool], duration: float | None = None
+) -> StreamActivity:
+    """StreamActivity from the video packets' times, sizes and keyframe flags (any order)."""
+    if not times:
+        return StreamActivity([])
+    order = np.argsort(times, kind="stable")
+    t = np.asarray(times, dtype=np.float64)[order]
+    size = np.asarray(sizes, dtype=np.float64)[order]
+    key = np.asarray(keys, dtype=bool)[order]
+    keyframes = [round(float(x), 6) for x in t[key]]
+    if not keyframes or keyframes[0] > t[0]:
+        keyframes.insert(0, round(float(t[0]), 6))
+    end = max(float(duration or 0.0), float(t[-1]) + 1e-3)
+    bounds = [*keyframes, end]
+    gop = np.searchsorted(np.asarray(keyframes), t, side="right") - 1
+    inter = ~key
+    # each stretch's own median: the steady cost of its webcam/cursor/noise
+    medians = np.zeros(len(keyframes))
+    for g in range(len(keyframes)):
+        part = size[inter & (gop == g)]
+        medians[g] = np.median(part) if part.size else 0.0
+    excess = size - medians[gop]
+    deviation = float(np.median(np.abs(excess[inter]))) if inter.any() else 0.0
+    threshold = max(MIN_EXCESS_BYTES, MAD_FACTOR * deviation)
+    spiking = sorted(set(gop[inter & (excess > threshold)].tolist()))
+    active = [(float(bounds[g]), float(bounds[g + 1])) for g in spiking]
+    return StreamActivity(keyframes, active, threshold)

@@ -4,13 +4,15 @@ recognised. A line's picture is keyed by a perceptual hash (a coarse, quantised 
 so a line that merely stays on screen, or comes back, is never recognised twice.
 
 The cache lives in memory only: it holds what was read, secrets included, and nothing that
-holds a secret in clear is written to the work folder."""
+holds a secret in clear is written to the work folder. It keeps the CACHE_LINES most recently
+used lines, so memory stays flat however long the recording."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 MIN_SCORE = 0.5
 #: lines narrower than this many times their height are not recognised
 MIN_ASPECT = 4.0
+#: distinct line pictures remembered (least recently used go first)
+CACHE_LINES = 20_000
 
 
 Box = tuple[int, int, int, int]
@@ -79,7 +83,7 @@ class ScreenReader:
                 f"cannot load the OCR models ({type(exc).__name__})",
                 hint="run `make install` to install rapidocr with its bundled models",
             ) from exc
-        self._cache: dict[str, tuple[str, float]] = {}
+        self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self.stats = OcrStats()
 
     def _detect(self, bgr: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -120,17 +124,23 @@ class ScreenReader:
             key = line_hash(line)
             keys.append(key)
             if key in self._cache:
+                self._cache.move_to_end(key)
                 self.stats.cache_hits += 1
             elif key not in todo:
                 todo[key] = cv2.cvtColor(line, cv2.COLOR_GRAY2BGR)
+        fresh: dict[str, tuple[str, float]] = {}
         if todo:
             result = self._engine.recognize_txt(list(todo.values()))
             for key, text, score in zip(todo, result.txts, result.scores, strict=True):
-                self._cache[key] = (text, float(score))
+                fresh[key] = (text, float(score))
             self.stats.lines_recognised += len(todo)
+        read = {key: fresh[key] if key in fresh else self._cache[key] for key in keys}
+        self._cache.update(fresh)
+        while len(self._cache) > CACHE_LINES:
+            self._cache.popitem(last=False)
         lines = []
         for box, key in zip(boxes, keys, strict=True):
-            text, score = self._cache[key]
+            text, score = read[key]
             if score >= MIN_SCORE and text.strip():
                 lines.append(OcrLine(text.strip(), box, score))
         return lines

@@ -23,6 +23,10 @@ from pipeline.errors import CorruptMediaError
 MIN_EXCESS_BYTES = 200
 #: ... and by this many times the recording's typical deviation (median absolute deviation)
 MAD_FACTOR = 8.0
+#: small changes (characters typed one by one) each stay under the spike threshold: packets
+#: over BURST_MAD_FACTOR deviations (and MIN_BURST_BYTES) are summed over the stretch, and a
+#: sum over BURST_FACTOR spike thresholds marks it active as well
+BURST_MAD_FACTOR, MIN_BURST_BYTES, BURST_FACTOR = 3.0, 150, 4.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,11 @@ class StreamActivity:
             "keyframes": self.keyframes,
             "active": [[round(a, 3), round(b, 3)] for a, b in self.active],
             "threshold": round(self.threshold, 1),
-            "params": {"min_excess_bytes": MIN_EXCESS_BYTES, "mad_factor": MAD_FACTOR},
+            "params": {
+                "min_excess_bytes": MIN_EXCESS_BYTES,
+                "mad_factor": MAD_FACTOR,
+                "burst": [BURST_MAD_FACTOR, MIN_BURST_BYTES, BURST_FACTOR],
+            },
         }
 
     @classmethod
@@ -110,6 +118,10 @@ def activity_from_packets(
     excess = size - medians[gop]
     deviation = float(np.median(np.abs(excess[inter]))) if inter.any() else 0.0
     threshold = max(MIN_EXCESS_BYTES, MAD_FACTOR * deviation)
-    spiking = sorted(set(gop[inter & (excess > threshold)].tolist()))
+    spiking = set(gop[inter & (excess > threshold)].tolist())
+    small = inter & (excess > max(MIN_BURST_BYTES, BURST_MAD_FACTOR * deviation))
+    bursts = np.bincount(gop[small], weights=excess[small], minlength=len(keyframes))
+    spiking |= set(np.flatnonzero(bursts > BURST_FACTOR * threshold).tolist())
+    spiking = sorted(spiking)
     active = [(float(bounds[g]), float(bounds[g + 1])) for g in spiking]
     return StreamActivity(keyframes, active, threshold)

@@ -1,0 +1,74 @@
+"""The whole `pipeline run` (probe, transcribe, slides, chapters, scan, thumbnail, describe) on
+the cached 10- and 60-minute 1080p30 recordings: per stage and in total wall time and
+x-realtime, peak RSS of the run, against decoding every video frame once with ffmpeg (the
+floor any analysis of every frame pays), measured in the same run just before.
+
+BENCH_MINUTES (default "10,60") picks the lengths: the 60-minute recording takes about half
+an hour to generate the first time and the run several minutes on 2 cores."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from bench.measure import measure, pipeline_cmd
+from bench.recordings import bench_recording
+from pipeline.media.ffmpeg import ffmpeg_exe
+
+STAGES = ("probe", "transcribe", "slides", "chapters", "scan", "thumbnail", "describe")
+
+
+def minutes_to_run() -> list[int]:
+    return [int(m) for m in os.environ.get("BENCH_MINUTES", "10,60").split(",") if m.strip()]
+
+
+def decode_once_cmd(recording: Path) -> list[str]:
+    """ffmpeg decoding every video frame once (all cores), writing nothing."""
+    return [
+        ffmpeg_exe(), "-nostdin", "-v", "error", "-threads", "0", "-i", str(recording),
+        "-map", "0:v:0", "-f", "null", "-",
+    ]  # fmt: skip
+
+
+def run_once(minutes: int) -> dict[str, float]:
+    """Figures for one length: decode-once baseline, then the whole run."""
+    recording = bench_recording(minutes)
+    duration = minutes * 60.0
+    decode = measure(decode_once_cmd(recording))
+    with tempfile.TemporaryDirectory() as out:
+        m = measure(pipeline_cmd("run", str(recording), "--out", out, "--json"))
+        stages = json.loads((Path(out) / recording.stem / "manifest.json").read_text())["stages"]
+    tag = f"{minutes}min"
+    figures = {
+        f"decode_once_s_{tag}": round(decode.seconds, 2),
+        f"decode_once_x_realtime_{tag}": round(duration / decode.seconds, 1),
+        f"total_s_{tag}": round(m.seconds, 2),
+        f"total_x_realtime_{tag}": round(duration / m.seconds, 1),
+        f"total_vs_decode_once_{tag}": round(m.seconds / decode.seconds, 2),
+        f"peak_rss_mb_{tag}": round(m.peak_rss_mb, 1),
+    }
+    for name in STAGES:
+        seconds = float(stages.get(name, {}).get("seconds", 0.0))
+        figures[f"{name}_s_in_run_{tag}"] = round(seconds, 2)
+        if seconds > 0:
+            figures[f"{name}_x_realtime_in_run_{tag}"] = round(duration / seconds, 1)
+    for name in ("slides", "scan"):
+        decoded = stages.get(name, {}).get("summary", {}).get("decoded_seconds")
+        if decoded is not None:
+            figures[f"{name}_decoded_share_{tag}"] = round(float(decoded) / duration, 3)
+    return figures
+
+
+def run() -> dict[str, float]:
+    results: dict[str, float] = {}
+    lengths = minutes_to_run()
+    for minutes in lengths:
+        results.update(run_once(minutes))
+    if len(lengths) > 1:
+        short, long = min(lengths), max(lengths)
+        results[f"peak_rss_ratio_{long}min_vs_{short}min"] = round(
+            results[f"peak_rss_mb_{long}min"] / results[f"peak_rss_mb_{short}min"], 2
+        )
+    return results

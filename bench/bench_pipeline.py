@@ -38,7 +38,7 @@ def run_once(minutes: int) -> dict[str, float]:
     duration = minutes * 60.0
     decode = measure(decode_once_cmd(recording))
     with tempfile.TemporaryDirectory() as out:
-        m = measure(pipeline_cmd("run", str(recording), "--out", out, "--json"))
+        m = measure(pipeline_cmd("run", str(recording), "--out", out, "--quiet"))
         stages = json.loads((Path(out) / recording.stem / "manifest.json").read_text())["stages"]
     tag = f"{minutes}min"
     figures = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,18 +22,22 @@ def measure(
     cmd: list[str], *, cwd: Path | None = None, env: dict | None = None, quiet: bool = True
 ) -> Measurement:
     """Run `cmd`, returning its wall time and peak resident memory. Raises on failure."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL if quiet else None,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
+    # stderr goes to a file, not a pipe: nobody reads a pipe until the command exits, and a
+    # chatty command (progress as JSON lines) would block once the pipe's buffer is full
+    with tempfile.TemporaryFile() as errfile:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL if quiet else None,
+            stderr=errfile,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        errfile.seek(0)
+        err = errfile.read().decode("utf-8", "replace")
     code = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     proc.returncode = code
     if code != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({code}): {err[-800:]}")

@@ -29,7 +29,8 @@ class AudioWindow:
 
 
 def _speech_spec(path: Path):
-    return ffmpeg.input(str(path)).output(
+    # one thread: audio decoding is light, and the cores belong to the model and the video
+    return ffmpeg.input(str(path), threads=1).output(
         "pipe:",
         format="f32le",
         acodec="pcm_f32le",

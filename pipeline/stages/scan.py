@@ -21,6 +21,7 @@ from pipeline.findings import (
 )
 from pipeline.masking import mask_secret
 from pipeline.media.sampling import sample_frames_gated
+from pipeline.memory import HeapTrimmer
 from pipeline.settings import ScanSettings, Settings
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.stages.probe import ACTIVITY_JSON, load_activity
@@ -129,6 +130,7 @@ class ScanStage(Stage):
         duration = ctx.media.duration
         keyframes = list(video.keyframes)
         gate = ScreenGate(load_activity(ctx.workspace, keyframes))
+        trimmer = HeapTrimmer()
         for frame in sample_frames_gated(
             ctx.recording,
             keyframes,
@@ -139,6 +141,7 @@ class ScanStage(Stage):
             threads=ctx.threads,
         ):
             scanner.feed(frame)
+            trimmer.tick()
             ctx.progress(min(frame.time, duration), duration)
         stats.samples = scanner.samples
         stats.opened_seconds = round(gate.opened_seconds, 1)

@@ -11,6 +11,7 @@ from typing import Any
 from pipeline.captions import Word, build_cues, to_srt, to_vtt
 from pipeline.errors import ModelUnavailableError
 from pipeline.media.audio import iter_speech_windows
+from pipeline.memory import HeapTrimmer
 from pipeline.model_registry import ResolvedModel, resolve_model
 from pipeline.settings import Settings, TranscribeSettings
 from pipeline.stages.base import Stage, StageContext, StageResult
@@ -130,7 +131,9 @@ class TranscribeStage(Stage):
         words: list[Word] = []
         duration = 0.0
         detected = None
+        trimmer = HeapTrimmer()
         for window in iter_speech_windows(ctx.recording, options.window_seconds):
+            trimmer.tick()
             segments_iter, info = model.transcribe(
                 window.samples,
                 language=options.language or None,

@@ -27,7 +27,11 @@ def scanned(tmp_path_factory):
     runner = Runner(Path(media.path), media, workspace, load_settings(None, env={}), cores=1)
     runner.run([ProbeStage(), ScanStage()])
     manifest = workspace.load_manifest()
-    return {"truth": truth, "workspace": workspace, "summary": manifest["stages"]["scan"]["summary"]}
+    return {
+        "truth": truth,
+        "workspace": workspace,
+        "summary": manifest["stages"]["scan"]["summary"],
+    }
 
 
 def test_the_flashed_key_is_found_on_time(scanned):

@@ -58,13 +58,7 @@ class RunSummary:
             "has_audio": self.media.has_audio,
             "wall_seconds": round(self.wall_seconds, 3),
             "stages": [
-                {
-                    "name": o.name,
-                    "status": o.status,
-                    "seconds": round(o.seconds, 3),
-                    "note": o.note,
-                    "outputs": o.outputs,
-                }
+                {"name": o.name, "status": o.status, "seconds": round(o.seconds, 3), "note": o.note, "outputs": o.outputs}
                 for o in self.outcomes
             ],
             "warnings": self.warnings,
@@ -111,9 +105,7 @@ class Runner:
     def _forced(self, stage: Stage) -> bool:
         return FORCE_ALL in self.force or stage.name in self.force
 
-    def cache_key(
-        self, stage: Stage, recording_fp: str
-    ) -> tuple[str, dict[str, Any], dict[str, str]]:
+    def cache_key(self, stage: Stage, recording_fp: str) -> tuple[str, dict[str, Any], dict[str, str]]:
         """The key that decides whether a stage's earlier outputs still hold."""
         params = stage.params(self.settings)
         inputs = {}
@@ -121,13 +113,7 @@ class Runner:
             path = self.workspace.path(name)
             inputs[name] = fingerprint_artifact(path) if path.is_file() else "missing"
         key = fingerprint_value(
-            {
-                "stage": stage.name,
-                "version": stage.version,
-                "params": params,
-                "recording": recording_fp,
-                "inputs": inputs,
-            }
+            {"stage": stage.name, "version": stage.version, "params": params, "recording": recording_fp, "inputs": inputs}
         )
         return key, params, inputs
 
@@ -138,11 +124,7 @@ class Runner:
         self.workspace.prepare()
         recording_fp = fingerprint_file(self.recording, partial=True)
         self.workspace.update_manifest(
-            recording={
-                "path": str(self.recording),
-                "fingerprint": recording_fp,
-                "size": self.media.size,
-            }
+            recording={"path": str(self.recording), "fingerprint": recording_fp, "size": self.media.size}
         )
         deps = dependencies(stages)
         by_name = {s.name: s for s in stages}
@@ -162,9 +144,7 @@ class Runner:
                         ]
                         share = max(1, self.cores // max(1, len(ready) + len(running)))
                         for stage in ready:
-                            running[pool.submit(self._run_one, stage, recording_fp, share)] = (
-                                stage.name
-                            )
+                            running[pool.submit(self._run_one, stage, recording_fp, share)] = stage.name
                     if not running:
                         break
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -181,12 +161,7 @@ class Runner:
             raise error
         ordered = [outcomes[s.name] for s in stages if s.name in by_name]
         return RunSummary(
-            self.recording,
-            self.workspace.root,
-            self.media,
-            ordered,
-            self._warnings,
-            time.perf_counter() - t0,
+            self.recording, self.workspace.root, self.media, ordered, self._warnings, time.perf_counter() - t0
         )
 
     def _warn(self, message: str) -> None:
@@ -217,14 +192,10 @@ class Runner:
             and self.workspace.outputs_intact(record)
         ):
             self.reporter.stage_finished(stage.name, "skipped", 0.0, "unchanged since last run")
-            return StageOutcome(
-                stage.name, "skipped", note="unchanged", outputs=list(record.get("outputs", {}))
-            )
+            return StageOutcome(stage.name, "skipped", note="unchanged", outputs=list(record.get("outputs", {})))
 
         started_at = _now()
-        self.workspace.record_stage(
-            stage.name, {"status": "running", "key": key, "started_at": started_at}
-        )
+        self.workspace.record_stage(stage.name, {"status": "running", "key": key, "started_at": started_at})
         ctx.progress = self.reporter.stage_started(stage.name, stage.progress_total(ctx))
         t0 = time.perf_counter()
         try:
@@ -233,13 +204,7 @@ class Runner:
             seconds = time.perf_counter() - t0
             self.workspace.record_stage(
                 stage.name,
-                {
-                    "status": "failed",
-                    "key": key,
-                    "started_at": started_at,
-                    "error": type(exc).__name__,
-                    "seconds": round(seconds, 3),
-                },
+                {"status": "failed", "key": key, "started_at": started_at, "error": type(exc).__name__, "seconds": round(seconds, 3)},
             )
             self.reporter.stage_finished(stage.name, "failed", seconds)
             raise
@@ -254,9 +219,7 @@ class Runner:
                 "version": stage.version,
                 "params": params,
                 "inputs": inputs,
-                "outputs": {
-                    name: fingerprint_artifact(self.workspace.path(name)) for name in result.outputs
-                },
+                "outputs": {name: fingerprint_artifact(self.workspace.path(name)) for name in result.outputs},
                 "summary": result.summary,
                 "started_at": started_at,
                 "finished_at": _now(),

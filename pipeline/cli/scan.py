@@ -34,9 +34,7 @@ def resolve_scan_settings(settings: Settings, recording: Path) -> Settings:
     named. Raises ConfigError for invalid values."""
     check_scan_settings(settings.scan)
     if not settings.scan.chat:
-        fetched = Workspace.for_recording(recording, Path(settings.general.out)).path(
-            COMPANION_FILES["CHAT"]
-        )
+        fetched = Workspace.for_recording(recording, Path(settings.general.out)).path(COMPANION_FILES["CHAT"])
         found = fetched if fetched.is_file() else default_chat_path(recording)
         if found is not None:
             settings.scan.chat = str(found.resolve())

@@ -12,7 +12,7 @@ from pipeline.errors import InputError, UnresolvedFindingsError
 from pipeline.settings import Settings
 from pipeline.timecode import format_clock
 from pipeline.workspace import Workspace
-from pipeline.youtube_text import clean_description, clean_title
+from pipeline.youtube_rules import fit_plain_description, fit_title
 
 PRIVACIES = ("private", "unlisted", "public")
 
@@ -110,8 +110,8 @@ def load_inputs(workdir: Path, settings: Settings, privacy: str | None) -> Publi
         raise InputError(f"unknown privacy {chosen!r}", hint=f"use one of {', '.join(PRIVACIES)}")
     return PublishInputs(
         video=video,
-        title=clean_title(title),
-        description=clean_description(description),
+        title=fit_title(title),
+        description=fit_plain_description(description),
         tags=[str(t) for t in meta.get("tags") or []],
         category_id=str(meta.get("category_id") or settings.youtube.category_id),
         privacy=chosen,

@@ -4,6 +4,7 @@ silences or removes sample-exact time ranges."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -68,10 +69,8 @@ def blur_frame(frame, boxes: Sequence[tuple[int, int, int, int]] | None):
     out = av.VideoFrame.from_ndarray(img, format="yuv420p")
     out.pts, out.time_base = frame.pts, frame.time_base
     for attr in ("color_range", "colorspace", "color_primaries", "color_trc"):
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             setattr(out, attr, getattr(frame, attr))
-        except (AttributeError, ValueError):
-            pass
     return out
 
 
@@ -97,10 +96,8 @@ def video_encoder(stream, settings: EncoderSettings):
     if src.sample_aspect_ratio:
         enc.sample_aspect_ratio = src.sample_aspect_ratio
     for attr in ("color_range", "colorspace", "color_primaries", "color_trc"):
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             setattr(enc, attr, getattr(src, attr))
-        except (AttributeError, ValueError):
-            pass
     enc.max_b_frames = 0
     enc.thread_count = settings.threads
     options = {"preset": settings.preset, "crf": str(settings.crf), "bf": "0"}

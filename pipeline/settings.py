@@ -47,9 +47,19 @@ class TranscribeSettings:
 
 
 @dataclass
+class RedactSettings:
+    #: x264 preset and quality of the re-encoded spans (and of a full re-encode)
+    preset: str = "veryfast"
+    crf: int = 18
+    #: redacted frames read back with OCR per range after rendering (0 = no OCR check)
+    ocr_samples: int = 3
+
+
+@dataclass
 class Settings:
     general: GeneralSettings = field(default_factory=GeneralSettings)
     transcribe: TranscribeSettings = field(default_factory=TranscribeSettings)
+    redact: RedactSettings = field(default_factory=RedactSettings)
     #: where each value came from ("default", "config", "env", "cli"), keyed `section.key`
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 

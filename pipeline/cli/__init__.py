@@ -8,6 +8,7 @@ import sys
 import click
 
 from pipeline import __version__
+from pipeline.cli.redact import redact_command
 from pipeline.cli.run import run_command
 from pipeline.cli.transcribe import transcribe_command
 from pipeline.errors import PipelineError
@@ -21,11 +22,13 @@ def cli() -> None:
     \b
     pipeline run recording.mp4       transcript, captions and every later stage
     pipeline transcribe recording.mp4
+    pipeline redact recording.mp4 --from 12:03 --to 12:41
     """
 
 
 cli.add_command(run_command)
 cli.add_command(transcribe_command)
+cli.add_command(redact_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -151,7 +151,12 @@ def test_rerun_is_a_noop_and_adding_a_range_renders_from_the_source(blurred, tmp
         frames_by_index(SECRET, 0.96, 1.56),
         frames_by_index(copy.path("redacted.mp4"), 0.96, 1.56),
     )
-    assert mad(src[24], out[24]) < 2 and mad(src[25], out[25]) > 3 and mad(src[37], out[37]) > 3 and mad(src[38], out[38]) < 2
+    assert (
+        mad(src[24], out[24]) < 2
+        and mad(src[25], out[25]) > 3
+        and mad(src[37], out[37]) > 3
+        and mad(src[38], out[38]) < 2
+    )
 
 
 def test_whole_frame_blur_with_mute(tmp_path, talk_mp4):
@@ -231,10 +236,12 @@ def test_cut_two_ranges_keeps_av_in_sync(cut_two, talk_mp4):
     out = frames_by_index(result.output, 0.8, 1.2)
     ref = frames_by_index(talk_mp4, 0.8, 3.2)
     assert mad(out[24], ref[24]) < 2 and mad(out[25], ref[75]) < 2 and mad(out[26], ref[76]) < 2
-    # after the second cut, output frame k shows source frame k + 71
-    out = frames_by_index(result.output, 38.4, 38.6)
-    ref = frames_by_index(talk_mp4, 38.4 + removed * FRAME, 38.6 + removed * FRAME)
-    assert mad(out[960], ref[960 + removed]) < 2
+    # around the second cut (source frames 1012-1032 removed): output 961 = source 1011,
+    # output 962 = source 1033
+    out = frames_by_index(result.output, 38.4, 38.56)
+    ref = frames_by_index(talk_mp4, 40.4, 41.4)
+    assert mad(out[961], ref[1011]) < 2 and mad(out[962], ref[1033]) < 2
+    assert mad(out[962], ref[1012]) > mad(out[962], ref[1033])
     # speech after the first cut starts 2 s earlier
     assert audio_rms(talk_mp4, 3.0, 4.0) > 0.01 and audio_rms(result.output, 1.0, 2.0) > 0.01
 
@@ -247,9 +254,10 @@ def test_cut_shifts_transcript_captions_and_chapters(cut_two):
     assert transcript["duration"] == pytest.approx(52.16 - 2.84, abs=0.01)
     assert "00:00:12,000" in ws.path("redacted/captions.srt").read_text()
     chapters = ws.read_json("redacted/chapters.json")["chapters"]
-    assert [c["title"] for c in chapters] == ["Intro", "Roadmap", "Tips", "Demo", "Questions"]
-    assert chapters[0]["start"] == 0.0 and chapters[1]["start"] == pytest.approx(7.92)
-    assert chapters[4]["start"] == pytest.approx(41.08 - 2.0 - 0.58, abs=0.05)
+    # Intro (7.92 s) and Demo (8.84 s) fell under YouTube's 10 s minimum: merged into neighbours
+    assert [c["title"] for c in chapters] == ["Intro", "Tips", "Questions"]
+    assert [c["start"] for c in chapters] == pytest.approx([0.0, 18.28, 38.48])
+    assert all(c["end"] - c["start"] >= 10 for c in chapters)
     assert chapters[-1]["end"] == pytest.approx(52.16 - 2.84, abs=0.01)
     # the originals are untouched
     assert ws.read_json("transcript.json")["segments"][0]["words"][4]["start"] == 14.0

@@ -51,8 +51,9 @@ class RedactSettings:
     #: x264 preset and quality of the re-encoded spans (and of a full re-encode)
     preset: str = "veryfast"
     crf: int = 18
-    #: redacted frames read back with OCR per range after rendering (0 = no OCR check)
-    ocr_samples: int = 3
+    #: read the middle redacted frame of each range back with OCR (0 = no OCR check; the
+    #: first, middle and last frames are always checked for remaining edges)
+    ocr_samples: int = 1
 
 
 @dataclass

@@ -79,14 +79,15 @@ def x264_profile(source_profile: str | None) -> str | None:
     return _X264_PROFILES.get((source_profile or "").lower())
 
 
-def video_encoder(stream, settings: EncoderSettings):
+def video_encoder(stream, settings: EncoderSettings, enc=None):
     """An open libx264 encoder matched to the source video `stream` (PyAV), writing Annex B
     packets with the parameter sets in front of every keyframe and no B-frames (so decode
-    order is display order and timestamps can be placed between copied packets)."""
+    order is display order and timestamps can be placed between copied packets). `enc`, when
+    given, is an output stream's codec context to configure instead of a standalone one."""
     import av
 
     src = stream.codec_context
-    enc = av.CodecContext.create("libx264", "w")
+    enc = enc if enc is not None else av.CodecContext.create("libx264", "w")
     enc.width, enc.height = src.width, src.height
     enc.pix_fmt = "yuv420p"
     enc.time_base = stream.time_base
@@ -101,7 +102,7 @@ def video_encoder(stream, settings: EncoderSettings):
     enc.max_b_frames = 0
     enc.thread_count = settings.threads
     options = {"preset": settings.preset, "crf": str(settings.crf), "bf": "0"}
-    profile = x264_profile(src.profile)
+    profile = x264_profile(src.profile) if src.name == "h264" else None
     if profile:
         options["profile"] = profile
     enc.options = options

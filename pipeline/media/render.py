@@ -104,6 +104,9 @@ class _VideoPackets:
         self.config, self.progress, self.total = config, progress, total
         self.encoded = 0
         self.last_dts: int | None = None
+        #: the output stream's own encoder, used (with no packet rewriting) when the source is
+        #: not H.264 and everything is re-encoded into a fresh H.264 stream
+        self.shared = None
 
     def _out_ts(self, pts: int) -> int:
         return pts - self.plan.removed_before(pts) if self.mode == "cut" else pts
@@ -127,11 +130,15 @@ class _VideoPackets:
         with av.open(str(self.path)) as src:
             vs = src.streams.video[0]
             vs.thread_type = "AUTO"
-            enc = video_encoder(vs, self.settings)
+            enc = self.shared or video_encoder(vs, self.settings)
             src.seek(span.decode_from, stream=vs, backward=True, any_frame=False)
 
             def encoded(frame) -> Iterator:
                 for p in enc.encode(frame):
+                    if self.shared is not None:
+                        self.encoded += 1
+                        yield self._place(p, p.pts, p.dts if p.dts is not None else p.pts, stream)
+                        continue
                     out = av.Packet(annexb_to_length_prefixed(bytes(p), length))
                     out.is_keyframe = p.is_keyframe
                     self.encoded += 1
@@ -212,7 +219,14 @@ def _render(
     with av.open(str(source)) as src:
         has_audio = bool(src.streams.audio)
         with av.open(str(output), "w", format="mp4", options={"movflags": "+faststart"}) as out:
-            vout = out.add_stream_from_template(src.streams.video[0])
+            if config is not None:
+                vout = out.add_stream_from_template(src.streams.video[0])
+            else:
+                # not H.264: a fresh H.264 stream whose own encoder renders every frame
+                sv = src.streams.video[0]
+                vout = out.add_stream("libx264", rate=sv.average_rate or sv.guessed_rate)
+                vout.time_base = sv.time_base
+                video.shared = video_encoder(sv, settings, vout.codec_context)
             aout = out.add_stream_from_template(src.streams.audio[0]) if has_audio else None
             streams = [video(vout)]
             if aout is not None:
@@ -294,6 +308,7 @@ def full_reencode(
     import av
 
     with av.open(str(source)) as src:
-        config = parse_avcc(src.streams.video[0].codec_context.extradata)
+        cc = src.streams.video[0].codec_context
+        config = parse_avcc(cc.extradata) if cc.name == "h264" else None
     video = _render(source, output, plan, mode, mute, settings, config, progress)
     return _report("full", plan, mode, video)

@@ -304,3 +304,36 @@ def test_missing_recording(tmp_path):
     with pytest.raises(InputError):
         redact(ws, tmp_path / "nope.mp4", [RedactionRange(1.0, 2.0)])
     assert not ws.root.exists()
+
+
+def test_a_codec_that_cannot_be_copied_falls_back_to_a_full_reencode(tmp_path):
+    from pipeline.media.ffmpeg import run_ffmpeg
+
+    source = tmp_path / "mpeg4.mp4"
+    run_ffmpeg(
+        ["-i", str(SECRET), "-c:v", "mpeg4", "-q:v", "4", "-c:a", "copy", str(source)],
+        what="make an MPEG-4 Part 2 copy",
+    )
+    result = redact(Workspace(tmp_path / "mpeg4"), source, [RedactionRange(4.0, 8.0)])
+    assert result.report.method == "full" and result.report.encoded_frames == 12 * FPS
+    assert any("re-encoded the whole recording" in n for n in result.notices)
+    facts = stream_facts(result.output)
+    assert facts.codec == "h264" and facts.video_frames == 12 * FPS
+    assert all(c["ok"] for c in result.checks.values())
+    out = frames_by_index(result.output, 3.9, 4.1)
+    assert mad(out[99], frames_by_index(source, 3.9, 4.0)[99]) < 3
+
+
+def test_checks_fail_on_a_file_that_was_not_redacted(blurred, cut_two, talk_mp4):
+    from pipeline.media.probe import probe
+    from pipeline.stages.redact_checks import verify_render
+
+    ws, result = blurred
+    # the unredacted source handed in as the "rendered" file: the key is still readable
+    checks = verify_render(probe(SECRET), SECRET, result.report, result.ranges, mode="blur")
+    assert not checks["ocr_blurred"]["ok"] and not checks["blurred_smooth"]["ok"]
+    assert checks["frame_count"]["ok"] and checks["decodes"]["ok"]
+    # an uncut file checked against a cut: frame count and duration are wrong
+    ws, cut = cut_two
+    checks = verify_render(probe(talk_mp4), talk_mp4, cut.report, cut.ranges, mode="cut")
+    assert not checks["frame_count"]["ok"] and not checks["duration"]["ok"]

@@ -4,11 +4,18 @@ into redacted.mp4, re-encoding only around the ranges, verified before anything 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
 
-from pipeline.cli.common import config_options, display_options, resolve_settings, setup_logging
+from pipeline.cli.common import (
+    config_options,
+    display_options,
+    make_reporter,
+    resolve_settings,
+    setup_logging,
+)
 from pipeline.errors import InputError, UsageError
 from pipeline.redaction import RedactionRange, parse_range, parse_region, ranges_from_flags
 from pipeline.stages.redact import REDACTIONS_JSON, redact
@@ -133,10 +140,18 @@ def redact_command(
         recording = latest_recording(out_root)
         click.echo(f"redacting {recording} (most recent recording in {out_root})", err=True)
     workspace = Workspace.for_recording(recording, out_root)
-    result = redact(
-        workspace, recording, wanted, mode=mode, mute=mute, output=output,
-        settings=settings.redact, replace=replace,
-    )  # fmt: skip
+    reporter = make_reporter(quiet, as_json)
+    started = time.perf_counter()
+    try:
+        result = redact(
+            workspace, recording, wanted, mode=mode, mute=mute, output=output,
+            settings=settings.redact, replace=replace,
+            progress=reporter.stage_started("redact", None),
+        )  # fmt: skip
+        status = "skipped" if result.skipped else "ran"
+        reporter.stage_finished("redact", status, time.perf_counter() - started)
+    finally:
+        reporter.close()
     for notice in result.notices:
         click.echo(f"notice: {notice}", err=True)
     if as_json:

@@ -103,6 +103,8 @@ class _VideoPackets:
         self.path, self.plan, self.mode, self.settings = path, plan, mode, settings
         self.config, self.progress, self.total = config, progress, total
         self.encoded = 0
+        self.done = 0.0
+        self._span_done = 0.0
         self.last_dts: int | None = None
         #: the output stream's own encoder, used (with no packet rewriting) when the source is
         #: not H.264 and everything is re-encoded into a fresh H.264 stream
@@ -126,6 +128,7 @@ class _VideoPackets:
         import av
 
         plan = self.plan
+        self._span_done = 0.0
         length = self.config.length_size if self.config else 4
         with av.open(str(self.path)) as src:
             vs = src.streams.video[0]
@@ -149,6 +152,7 @@ class _VideoPackets:
                     continue
                 if span.end is not None and frame.pts >= span.end:
                     break
+                span_pts = frame.pts
                 ranges = plan.redacted.get(frame.pts)
                 if ranges and self.mode == "cut":
                     continue
@@ -166,7 +170,9 @@ class _VideoPackets:
                 frame.time_base = plan.time_base
                 frame.pict_type = av.video.frame.PictureType.NONE
                 yield from encoded(frame)
-                self.progress(float(frame.pts * plan.time_base), self.total)
+                self.done += float((span_pts - span.start) * plan.time_base) - self._span_done
+                self._span_done = float((span_pts - span.start) * plan.time_base)
+                self.progress(self.done, self.total)
             yield from encoded(None)
 
     def __call__(self, stream) -> Iterator:
@@ -214,7 +220,8 @@ def _render(
     import av
 
     removed = plan.removed_seconds()
-    total = float(plan.frames[-1][0] * plan.time_base) if plan.frames else 0.0
+    last = plan.frames[-1][0] + plan.frames[-1][1] if plan.frames else 0
+    total = float(sum(((s.end or last) - s.start) * plan.time_base for s in plan.spans))
     video = _VideoPackets(source, plan, mode, settings, config, progress, total)
     with av.open(str(source)) as src:
         has_audio = bool(src.streams.audio)

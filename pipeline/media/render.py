@@ -200,7 +200,9 @@ class _VideoPackets:
                     fresh.is_keyframe = True
                     fresh.duration = packet.duration
                     packet = fresh
-                yield self._place(packet, self._out_ts(pts), self._out_ts(dts), stream)
+                # a copied packet moves with its own frame: pts and dts by the same shift
+                shift = pts - self._out_ts(pts)
+                yield self._place(packet, pts - shift, dts - shift, stream)
 
 
 def _copied_audio(path: Path, stream) -> Iterator:

@@ -264,22 +264,22 @@ def test_cut_shifts_transcript_captions_and_chapters(cut_two):
     assert ws.read_json("redactions.json")["followed"]["chapters.json"] == "redacted/chapters.json"
 
 
-@pytest.mark.parametrize("span", [(0.0, 2.0), (10.0, 12.0)], ids=["start", "end"])
+@pytest.mark.parametrize(
+    "span", [(0.0, 2.0), (10.0, 12.0), (8.0, 10.0)], ids=["start", "end", "up-to-keyframe"]
+)
 def test_cut_at_the_very_start_and_end(tmp_path, span):
     ws = Workspace(tmp_path / "secret")
     result = redact(ws, SECRET, [RedactionRange(*span)], mode="cut")
+    assert result.report.method == "smart" and not result.notices
     facts = stream_facts(result.output)
     assert facts.video_frames == 10 * FPS
     assert abs(facts.video_end - 10.0) <= FRAME
     assert abs(facts.audio_end - facts.video_end) < 0.1
-    out = (
-        frames_by_index(result.output, 0.0, 0.1)
-        if span[0] == 0
-        else frames_by_index(result.output, 9.88, 10.0)
-    )
-    ref = frames_by_index(SECRET, 2.0, 2.1) if span[0] == 0 else frames_by_index(SECRET, 9.88, 10.0)
-    k = min(out)
-    assert mad(out[k], ref[min(ref)]) < 2
+    # the first frame after the cut (or the last frame before it) is the source's
+    at, src_at = {0.0: (0.0, 2.0), 10.0: (9.96, 9.96), 8.0: (8.0, 10.0)}[span[0]]
+    out = frames_by_index(result.output, at, at + 0.04)
+    ref = frames_by_index(SECRET, src_at, src_at + 0.04)
+    assert mad(out[min(out)], ref[min(ref)]) < 2
 
 
 @pytest.mark.parametrize(

@@ -140,7 +140,10 @@ def audio_reencoded(
             data = frame.to_ndarray()
             if frame.format.is_packed:
                 data = data.reshape(-1, len(frame.layout.channels)).T
-            data = data.astype(np.float32, copy=True)
+            if np.issubdtype(data.dtype, np.integer):
+                data = data.astype(np.float32) / float(np.iinfo(data.dtype).max + 1)
+            else:
+                data = data.astype(np.float32, copy=True)
             s0 = (
                 round(float(frame.pts * frame.time_base) * rate)
                 if frame.pts is not None

@@ -103,8 +103,8 @@ class _VideoPackets:
         self.path, self.plan, self.mode, self.settings = path, plan, mode, settings
         self.config, self.progress, self.total = config, progress, total
         self.encoded = 0
+        #: seconds of span rendered so far (progress)
         self.done = 0.0
-        self._span_done = 0.0
         self.last_dts: int | None = None
         #: the output stream's own encoder, used (with no packet rewriting) when the source is
         #: not H.264 and everything is re-encoded into a fresh H.264 stream
@@ -128,7 +128,7 @@ class _VideoPackets:
         import av
 
         plan = self.plan
-        self._span_done = 0.0
+        done_before = self.done
         length = self.config.length_size if self.config else 4
         with av.open(str(self.path)) as src:
             vs = src.streams.video[0]
@@ -144,6 +144,7 @@ class _VideoPackets:
                         continue
                     out = av.Packet(annexb_to_length_prefixed(bytes(p), length))
                     out.is_keyframe = p.is_keyframe
+                    out.duration = p.duration
                     self.encoded += 1
                     yield self._place(out, p.pts, p.pts - plan.delay, stream)
 
@@ -170,8 +171,7 @@ class _VideoPackets:
                 frame.time_base = plan.time_base
                 frame.pict_type = av.video.frame.PictureType.NONE
                 yield from encoded(frame)
-                self.done += float((span_pts - span.start) * plan.time_base) - self._span_done
-                self._span_done = float((span_pts - span.start) * plan.time_base)
+                self.done = done_before + float((span_pts - span.start) * plan.time_base)
                 self.progress(self.done, self.total)
             yield from encoded(None)
 

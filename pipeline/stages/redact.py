@@ -6,6 +6,7 @@ and by the secret scan's `on_secret = blur`)."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,6 +46,8 @@ class RedactionResult:
     followed: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     log: dict[str, Any] = field(default_factory=dict)
+    #: wall time of the render and of the checks
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _now() -> str:
@@ -141,14 +144,20 @@ def redact(
     edits = [EditRange(r.start, r.end, r.regions) for r in wanted]
     output.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(output) as tmp:
+        t0 = time.perf_counter()
         report = smart_render(
             Path(media.path), tmp, edits, mode=mode, mute=mute, settings=encoder, progress=progress
         )
+        t1 = time.perf_counter()
         if report.notice:
             notices.append(report.notice)
         checks = verify_render(
             media, tmp, report, wanted, mode=mode, ocr_samples=settings.ocr_samples
         )
+        result.seconds = {
+            "render": round(t1 - t0, 3),
+            "checks": round(time.perf_counter() - t1, 3),
+        }
         failed = [c for c in checks.values() if not c["ok"]]
         if failed:
             raise StageError(
@@ -175,6 +184,7 @@ def redact(
             "redacted_frames": [[round(a, 3), round(b, 3)] for a, b in report.redacted],
             "encoder": {"preset": encoder.preset, "crf": encoder.crf},
             "notice": report.notice,
+            "seconds": result.seconds,
         },
         "checks": checks,
         "followed": result.followed,

@@ -141,17 +141,25 @@ def redact_command(
         click.echo(f"redacting {recording} (most recent recording in {out_root})", err=True)
     workspace = Workspace.for_recording(recording, out_root)
     reporter = make_reporter(quiet, as_json)
+    bar: list = []
+
+    def progress(done: float, total: float | None) -> None:
+        # the bar starts with the render, so bad input leaves the terminal untouched
+        if not bar:
+            bar.append(reporter.stage_started("redact", total))
+        bar[0](done, total)
+
     started = time.perf_counter()
     try:
         result = redact(
             workspace, recording, wanted, mode=mode, mute=mute, output=output,
-            settings=settings.redact, replace=replace,
-            progress=reporter.stage_started("redact", None),
+            settings=settings.redact, replace=replace, progress=progress,
         )  # fmt: skip
-        status = "skipped" if result.skipped else "ran"
-        reporter.stage_finished("redact", status, time.perf_counter() - started)
+        if bar:
+            reporter.stage_finished("redact", "ran", time.perf_counter() - started)
     finally:
-        reporter.close()
+        if bar:
+            reporter.close()
     for notice in result.notices:
         click.echo(f"notice: {notice}", err=True)
     if as_json:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError, UnresolvedFindingsError
+from pipeline.findings import effective_findings, exposing
+from pipeline.redaction_followups import final_artifact
 from pipeline.settings import Settings
 from pipeline.timecode import format_clock
 from pipeline.workspace import Workspace
@@ -59,12 +61,9 @@ def resolve_workdir(target: Path, settings: Settings) -> Path:
 
 
 def unresolved_findings(workdir: Path) -> list[dict]:
-    """Secret findings in flags.json that are neither redacted nor dismissed."""
-    path = Path(workdir) / "flags.json"
-    if not path.is_file():
-        return []
-    findings = Workspace(workdir).read_json("flags.json").get("findings") or []
-    return [f for f in findings if f.get("status", "unresolved") == "unresolved"]
+    """Secret findings that publishing would expose: on screen or said aloud, neither hidden
+    by the work folder's redaction nor dismissed by a person."""
+    return [f.to_dict() for f in exposing(effective_findings(Workspace(workdir)))]
 
 
 def refuse_if_leaking(workdir: Path, privacy: str) -> None:
@@ -117,5 +116,5 @@ def load_inputs(workdir: Path, settings: Settings, privacy: str | None) -> Publi
         privacy=chosen,
         explicit_privacy=privacy,
         thumbnail=ws.path("thumbnail.jpg") if ws.exists("thumbnail.jpg") else None,
-        captions=ws.path("captions.srt") if ws.exists("captions.srt") else None,
+        captions=ws.path(final_artifact(ws, "captions.srt")) if ws.exists("captions.srt") else None,
     )

@@ -150,3 +150,13 @@ def follow_artifacts(
         )
         written["chapters.json"] = target
     return written
+
+
+def final_artifact(workspace: Workspace, name: str) -> str:
+    """The artifact to publish or describe: its followed copy under `redacted/` when a
+    redacted video exists and the redaction wrote one (a cut shifts times, a mute removes
+    words), else `name` itself."""
+    followed = f"{FOLLOW_DIR}/{name}"
+    if workspace.exists("redacted.mp4") and workspace.exists(followed):
+        return followed
+    return name

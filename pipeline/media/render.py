@@ -218,6 +218,7 @@ def _copied_audio(path: Path, stream) -> Iterator:
 def _render(
     source: Path, output: Path, plan: EditPlan, mode: str, mute: bool,
     settings: EncoderSettings, config: AvcConfig | None, progress: ProgressCallback,
+    mute_spans: Sequence[tuple[float, float]] = (),
 ) -> _VideoPackets:  # fmt: skip
     import av
 
@@ -239,9 +240,9 @@ def _render(
             aout = out.add_stream_from_template(src.streams.audio[0]) if has_audio else None
             streams = [video(vout)]
             if aout is not None:
-                if mode == "cut" or mute:
+                if mode == "cut" or mute or mute_spans:
                     cut = removed if mode == "cut" else []
-                    muted = removed if mute and mode == "blur" else []
+                    muted = (removed if mute and mode == "blur" else []) + list(mute_spans)
 
                     def with_stream(packets):
                         for p in packets:
@@ -278,10 +279,10 @@ def _report(method: str, plan: EditPlan, mode: str, video: _VideoPackets) -> Ren
 def smart_render(
     source: Path, output: Path, ranges: Sequence[EditRange], *, mode: str = "blur",
     mute: bool = False, settings: EncoderSettings | None = None,
-    progress: ProgressCallback = no_progress,
+    progress: ProgressCallback = no_progress, mute_spans: Sequence[tuple[float, float]] = (),
 ) -> RenderReport:  # fmt: skip
     """Render `source` to `output` with `ranges` blurred or cut, re-encoding only the spans
-    that must change. Falls back to `full_reencode` (the report's `notice` says why) when
+    that must change; `mute_spans` (source seconds) are silenced in the audio alone. Falls back to `full_reencode` (the report's `notice` says why) when
     stream copy is impossible. Returns a RenderReport.
 
     Raises MediaError when decoding, encoding or muxing fails.
@@ -291,12 +292,13 @@ def smart_render(
     try:
         config = _check_smart_possible(source, packets)
         plan = plan_edit(packets, tb, ranges)
-        video = _render(source, output, plan, mode, mute, settings, config, progress)
+        video = _render(source, output, plan, mode, mute, settings, config, progress, mute_spans)
     except SmartRenderImpossible as exc:
         log.info("smart render impossible: %s", exc.message)
         report = full_reencode(
-            source, output, ranges, mode=mode, mute=mute, settings=settings, progress=progress
-        )
+            source, output, ranges, mode=mode, mute=mute, settings=settings, progress=progress,
+            mute_spans=mute_spans,
+        )  # fmt: skip
         report.notice = f"re-encoded the whole recording: {exc.message}"
         return report
     return _report("smart", plan, mode, video)
@@ -305,7 +307,7 @@ def smart_render(
 def full_reencode(
     source: Path, output: Path, ranges: Sequence[EditRange], *, mode: str = "blur",
     mute: bool = False, settings: EncoderSettings | None = None,
-    progress: ProgressCallback = no_progress,
+    progress: ProgressCallback = no_progress, mute_spans: Sequence[tuple[float, float]] = (),
 ) -> RenderReport:  # fmt: skip
     """Render the same edit as `smart_render` by re-encoding every frame with the same
     encoder settings. Returns a RenderReport. Raises MediaError on failure."""
@@ -319,5 +321,5 @@ def full_reencode(
     with av.open(str(source)) as src:
         cc = src.streams.video[0].codec_context
         config = parse_avcc(cc.extradata) if cc.name == "h264" else None
-    video = _render(source, output, plan, mode, mute, settings, config, progress)
+    video = _render(source, output, plan, mode, mute, settings, config, progress, mute_spans)
     return _report("full", plan, mode, video)

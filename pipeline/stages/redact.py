@@ -15,6 +15,13 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.errors import StageError, UsageError
+from pipeline.findings import (
+    SecretFinding,
+    effective_findings,
+    exposing,
+    findings_to_ranges,
+    mute_ranges,
+)
 from pipeline.media.edit_plan import EditRange
 from pipeline.media.encode import EncoderSettings
 from pipeline.media.probe import MediaInfo, probe
@@ -22,7 +29,8 @@ from pipeline.media.render import RenderReport, smart_render
 from pipeline.progress import ProgressCallback, no_progress
 from pipeline.redaction import MODES, RedactionRange, check_ranges, merge_ranges
 from pipeline.redaction_followups import Timeline, follow_artifacts
-from pipeline.settings import RedactSettings
+from pipeline.settings import RedactSettings, Settings
+from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.stages.redact_checks import verify_render
 from pipeline.workspace import Workspace, atomic_path, fingerprint_file
 
@@ -48,6 +56,19 @@ class RedactionResult:
     log: dict[str, Any] = field(default_factory=dict)
     #: wall time of the render and of the checks
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+def merge_spans(spans: Sequence[Sequence[float]], duration: float) -> list[list[float]]:
+    """Audio-only spans clamped to the recording, sorted, overlapping ones merged."""
+    merged: list[list[float]] = []
+    for a, b in sorted((max(0.0, float(a)), min(duration, float(b))) for a, b in spans):
+        if b <= a:
+            continue
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], round(b, 3))
+        else:
+            merged.append([round(a, 3), round(b, 3)])
+    return merged
 
 
 def _now() -> str:
@@ -98,8 +119,11 @@ def redact(
     settings: RedactSettings | None = None,
     replace: bool = False,
     progress: ProgressCallback = no_progress,
+    mute_spans: Sequence[tuple[float, float]] = (),
 ) -> RedactionResult:
     """Redact `ranges` of `recording` into `output` (default `<work folder>/redacted.mp4`).
+    `mute_spans` (seconds) are silenced in the audio only, the picture left as it is (a
+    password said aloud); words spoken in them leave the transcript and captions too.
 
     Ranges already logged for the same source, mode and mute are kept (unless `replace`), so
     adding a range re-renders everything from the original source; the same redaction again
@@ -116,7 +140,8 @@ def redact(
     previous = _previous_log(workspace) if workspace.root.is_dir() else None
     source = _resolve_source(Path(recording), previous, notices)
     media = probe(source)
-    wanted = check_ranges(ranges, media)
+    spans = merge_spans(mute_spans, media.duration)
+    wanted = check_ranges(ranges, media) if ranges or not spans else []
     source_fp = fingerprint_file(Path(media.path), partial=True)
     same_kind = (
         previous is not None
@@ -127,11 +152,13 @@ def redact(
     if same_kind and not replace:
         earlier = [RedactionRange.from_dict(r) for r in previous["ranges"]]
         wanted = merge_ranges([*earlier, *wanted])
+        spans = merge_spans([*previous.get("mute_spans", []), *spans], media.duration)
     output = Path(output) if output else workspace.path(REDACTED_MP4)
     result = RedactionResult(output, wanted, mode, mute, notices=notices)
     if (
         same_kind
         and [r.to_dict() for r in wanted] == previous["ranges"]
+        and spans == previous.get("mute_spans", [])
         and output.is_file()
         and fingerprint_file(output, partial=True) == previous.get("output_fingerprint")
     ):
@@ -146,8 +173,9 @@ def redact(
     with atomic_path(output) as tmp:
         t0 = time.perf_counter()
         report = smart_render(
-            Path(media.path), tmp, edits, mode=mode, mute=mute, settings=encoder, progress=progress
-        )
+            Path(media.path), tmp, edits, mode=mode, mute=mute, settings=encoder, progress=progress,
+            mute_spans=[tuple(s) for s in spans],
+        )  # fmt: skip
         t1 = time.perf_counter()
         if report.notice:
             notices.append(report.notice)
@@ -165,7 +193,7 @@ def redact(
                 hint="nothing was written; run with --debug and report the recording",
             )
     cut = report.redacted if mode == "cut" else []
-    silenced = report.redacted if mute else []
+    silenced = (report.redacted if mute else []) + [tuple(s) for s in spans]
     new_duration = media.duration - Timeline(cut).total
     result.followed = follow_artifacts(workspace, cut=cut, silenced=silenced, duration=new_duration)
     result.report, result.checks = report, checks
@@ -176,6 +204,7 @@ def redact(
         "mode": mode,
         "mute": mute,
         "ranges": [r.to_dict() for r in wanted],
+        "mute_spans": spans,
         "created_at": _now(),
         "tool": f"pipeline {__version__}",
         "render": {
@@ -196,3 +225,61 @@ def redact(
 def media_of(recording: Path) -> MediaInfo:
     """Probe `recording` (exposed for callers that want to check ranges first)."""
     return probe(recording)
+
+
+class RedactStage(Stage):
+    """`pipeline run`'s answer to secret findings (scan.on_secret): blur the flagged boxes
+    (padded) or cut the flagged spans, and silence secrets said aloud, into redacted.mp4.
+    With `hold`, or with nothing to hide, it does not apply."""
+
+    name = "redact"
+    version = 1
+    needs = ("media.json", "flags.json", "scan-review.json")
+    warn_when_not_applicable = False
+
+    def params(self, settings: Settings) -> dict[str, Any]:
+        cfg = settings.redact
+        return {"on_secret": settings.scan.on_secret, "preset": cfg.preset, "crf": cfg.crf}
+
+    def progress_total(self, ctx: StageContext) -> float | None:
+        return None
+
+    def _pending(self, ctx: StageContext) -> list[SecretFinding]:
+        return exposing(effective_findings(ctx.workspace))
+
+    def skip_reason(self, ctx: StageContext) -> str | None:
+        if ctx.settings.scan.on_secret == "hold":
+            return "on_secret = hold: secrets are reported, not redacted"
+        if ctx.media is None or not ctx.media.has_video:
+            return "no video"
+        if not self._pending(ctx):
+            return "no unresolved secret findings"
+        return None
+
+    def run(self, ctx: StageContext) -> StageResult:
+        media = ctx.media
+        assert media is not None and media.video is not None
+        pending = self._pending(ctx)
+        ranges = findings_to_ranges(
+            pending, frame_size=(media.video.width, media.video.height), duration=media.duration
+        )
+        result = redact(
+            ctx.workspace,
+            ctx.recording,
+            ranges,
+            mode=ctx.settings.scan.on_secret,
+            settings=ctx.settings.redact,
+            progress=ctx.progress,
+            mute_spans=mute_ranges(pending),
+        )
+        for notice in result.notices:
+            ctx.warn(notice)
+        outputs = [REDACTED_MP4, REDACTIONS_JSON, *result.followed.values()]
+        return StageResult(
+            outputs=outputs,
+            summary={
+                "ranges": len(result.ranges),
+                "findings": len(pending),
+                "skipped": result.skipped,
+            },
+        )

@@ -14,7 +14,10 @@ from urllib.parse import parse_qsl, urlsplit
 from pipeline.errors import InputError
 from pipeline.timecode import parse_time
 
-_LINE = re.compile(r"^(\d{1,2}:\d{2}:\d{2})\s+From\s+(.+?)\s*(?:to\s+.+?)?\s*:\s?(.*)$")
+# "00:12:34 From  Alice to  Everyone:" then the message on tab-indented lines (current Zoom);
+# "00:12:34\t From  Alice : message" on one line (older Zoom)
+_HEADER = re.compile(r"^(\d{1,2}:\d{2}:\d{2})\s+From\s+(.+?)\s+to\s+(.+?):\s*(.*)$")
+_OLD = re.compile(r"^(\d{1,2}:\d{2}:\d{2})\s+From\s+(.+?)\s*:\s(.*)$")
 _URL = re.compile(r"https?://[^\s<>\"']+")
 #: query keys that make a link a credential (signed URLs, tokens): never published
 _SECRET_KEYS = re.compile(r"(sig|signature|token|key|auth|password|pwd|secret|credential)", re.I)
@@ -22,32 +25,50 @@ _SECRET_KEYS = re.compile(r"(sig|signature|token|key|auth|password|pwd|secret|cr
 
 @dataclass(frozen=True)
 class ChatMessage:
+    """One chat message; `time` is seconds from the meeting start."""
+
     time: float
     sender: str
     text: str
 
 
 def parse_chat(text: str) -> list[ChatMessage]:
-    """Messages of a Zoom chat export, in order."""
+    """Messages of a Zoom chat export, in order (both the current and the older format)."""
     messages: list[ChatMessage] = []
-    for raw in text.splitlines():
-        match = _LINE.match(raw.strip("\ufeff"))
-        if match:
-            clock, sender, body = match.groups()
-            messages.append(ChatMessage(parse_time(clock), sender.strip(), body.strip()))
-        elif messages and raw.strip():
-            last = messages[-1]
-            joined = f"{last.text} {raw.strip()}".strip()
-            messages[-1] = ChatMessage(last.time, last.sender, joined)
+    current: dict | None = None
+    for raw in text.lstrip("\ufeff").splitlines():
+        header = _HEADER.match(raw)
+        old = None if header else _OLD.match(raw)
+        if header or old:
+            if current:
+                messages.append(ChatMessage(**current))
+            body = header.group(4) if header else old.group(3)
+            sender = (header or old).group(2).strip()
+            current = {
+                "time": parse_time((header or old).group(1)),
+                "sender": sender,
+                "text": body.strip(),
+            }
+        elif current is not None and raw.strip():
+            current["text"] = (current["text"] + "\n" + raw.strip()).strip()
+    if current:
+        messages.append(ChatMessage(**current))
     return messages
 
 
 def read_chat(path: Path) -> list[ChatMessage]:
-    """Read a chat export. Raises InputError when it cannot be read."""
+    """Read a chat export. Raises InputError when it cannot be read or holds no message in a
+    format Zoom writes."""
     try:
-        return parse_chat(Path(path).read_text(encoding="utf-8", errors="replace"))
+        text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
     except OSError as exc:
         raise InputError(f"cannot read chat file {path}: {exc.strerror or exc}") from exc
+    messages = parse_chat(text)
+    if not messages and text.strip():
+        raise InputError(
+            f"{path} is not a Zoom chat file", hint="pass the chat .txt Zoom saved with --chat"
+        )
+    return messages
 
 
 def is_credential_link(url: str) -> bool:

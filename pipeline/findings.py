@@ -9,11 +9,12 @@ flags.json: {"findings": [{"id", "start", "end", "boxes": [[x, y, w, h], ...], "
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.errors import InputError, SecretsHeldError
+from pipeline.redaction import RedactionRange
 from pipeline.timecode import format_clock
 from pipeline.workspace import Workspace, fingerprint_artifact
 
@@ -44,18 +45,6 @@ class SecretFinding:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SecretFinding:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__})
-
-
-@dataclass(frozen=True)
-class RedactionRange:
-    """A span to redact: `regions` ([x, y, w, h] video pixels) to blur, None = whole frame."""
-
-    start: float
-    end: float
-    regions: list[list[int]] | None = field(default=None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "regions": self.regions}
 
 
 def finding_id(salt: str, source: str, rule: str, normalised_value: str) -> str:
@@ -137,6 +126,63 @@ def unresolved(findings: list[SecretFinding]) -> list[SecretFinding]:
     return [f for f in findings if f.status == "unresolved"]
 
 
+#: sources whose secrets end up in the uploaded video or its captions; a chat is not uploaded
+#: (the description takes only its credential-free links)
+PUBLISHED_SOURCES = ("screen", "speech")
+
+
+def exposing(findings: list[SecretFinding]) -> list[SecretFinding]:
+    """Unresolved findings that publishing the video would expose."""
+    return [f for f in unresolved(findings) if f.source in PUBLISHED_SOURCES]
+
+
+def _inside(box: list[int], region: list[int] | tuple[int, ...]) -> bool:
+    x, y, w, h = box
+    rx, ry, rw, rh = region
+    return rx <= x and ry <= y and x + w <= rx + rw and y + h <= ry + rh
+
+
+def _covered(f: SecretFinding, log: dict[str, Any], eps: float = 0.05) -> bool:
+    """True when the redaction log hides finding `f` in the redacted video."""
+    spans = [(float(r["start"]), float(r["end"]), r.get("regions")) for r in log.get("ranges", [])]
+    within = [(a, b, regions) for a, b, regions in spans if a <= f.start + eps and f.end - eps <= b]
+    if f.source == "screen":
+        if log.get("mode") == "cut":
+            return bool(within)
+        return any(
+            regions is None or all(any(_inside(box, r) for r in regions) for box in f.boxes)
+            for _, _, regions in within
+        )
+    if f.source == "speech":
+        muted = [(float(a), float(b)) for a, b in log.get("mute_spans", [])]
+        if any(a <= f.start + eps and f.end - eps <= b for a, b in muted):
+            return True
+        return bool(within) and (log.get("mute") or log.get("mode") == "cut")
+    return False
+
+
+def apply_redactions(ws: Workspace, findings: list[SecretFinding]) -> None:
+    """Mark, in place, the unresolved findings that the work folder's redaction (redactions.json
+    and the redacted video it describes) hides."""
+    if not (ws.exists("redactions.json") and ws.exists("redacted.mp4")):
+        return
+    log = ws.read_json("redactions.json")
+    for f in unresolved(findings):
+        if _covered(f, log):
+            f.status = "redacted"
+
+
+def effective_findings(ws: Workspace) -> list[SecretFinding]:
+    """The findings with the person's dismissals and the redaction applied: what is still
+    `unresolved` is what publishing would expose. [] when the recording was not scanned."""
+    if not ws.exists(FLAGS_JSON):
+        return []
+    findings = load_findings(ws)
+    apply_review(ws, findings)
+    apply_redactions(ws, findings)
+    return findings
+
+
 def _pad_box(box: list[int], pad: int, size: tuple[int, int] | None) -> list[int]:
     x, y, w, h = box
     x0, y0, x1, y1 = x - pad, y - pad, x + w + pad, y + h + pad
@@ -172,7 +218,7 @@ def findings_to_ranges(
         regions = [box for s, e, boxes in spans if s < b and e > a for box in boxes]
         if not regions:
             continue
-        unique = [list(r) for r in dict.fromkeys(tuple(r) for r in regions)]
+        unique = tuple(dict.fromkeys(tuple(r) for r in regions))
         last = ranges[-1] if ranges else None
         if last is not None and last.end == a and last.regions == unique:
             ranges[-1] = RedactionRange(last.start, b, unique)
@@ -218,7 +264,7 @@ def enforce_policy(findings: list[SecretFinding], on_secret: str) -> None:
     so that nothing is published. `blur` and `cut` return: the redact stage handles them."""
     if on_secret != "hold":
         return
-    pending = unresolved(findings)
+    pending = exposing(findings)
     if pending:
         shown = "; ".join(describe(f) for f in pending[:5])
         more = f" and {len(pending) - 5} more" if len(pending) > 5 else ""

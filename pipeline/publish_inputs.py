@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError, UnresolvedFindingsError
+from pipeline.findings import effective_findings, exposing
+from pipeline.redaction_followups import final_artifact
 from pipeline.settings import Settings
 from pipeline.timecode import format_clock
 from pipeline.workspace import Workspace
-from pipeline.youtube_text import clean_description, clean_title
+from pipeline.youtube_rules import fit_plain_description, fit_title
 
 PRIVACIES = ("private", "unlisted", "public")
 
@@ -59,12 +61,9 @@ def resolve_workdir(target: Path, settings: Settings) -> Path:
 
 
 def unresolved_findings(workdir: Path) -> list[dict]:
-    """Secret findings in flags.json that are neither redacted nor dismissed."""
-    path = Path(workdir) / "flags.json"
-    if not path.is_file():
-        return []
-    findings = Workspace(workdir).read_json("flags.json").get("findings") or []
-    return [f for f in findings if f.get("status", "unresolved") == "unresolved"]
+    """Secret findings that publishing would expose: on screen or said aloud, neither hidden
+    by the work folder's redaction nor dismissed by a person."""
+    return [f.to_dict() for f in exposing(effective_findings(Workspace(workdir)))]
 
 
 def refuse_if_leaking(workdir: Path, privacy: str) -> None:
@@ -110,12 +109,12 @@ def load_inputs(workdir: Path, settings: Settings, privacy: str | None) -> Publi
         raise InputError(f"unknown privacy {chosen!r}", hint=f"use one of {', '.join(PRIVACIES)}")
     return PublishInputs(
         video=video,
-        title=clean_title(title),
-        description=clean_description(description),
+        title=fit_title(title),
+        description=fit_plain_description(description),
         tags=[str(t) for t in meta.get("tags") or []],
         category_id=str(meta.get("category_id") or settings.youtube.category_id),
         privacy=chosen,
         explicit_privacy=privacy,
         thumbnail=ws.path("thumbnail.jpg") if ws.exists("thumbnail.jpg") else None,
-        captions=ws.path("captions.srt") if ws.exists("captions.srt") else None,
+        captions=ws.path(final_artifact(ws, "captions.srt")) if ws.exists("captions.srt") else None,
     )

@@ -22,7 +22,7 @@ from pipeline.publish_inputs import (
 from pipeline.services.youtube import YouTubeClient
 from pipeline.settings import Settings
 from pipeline.workspace import Workspace, fingerprint_artifact
-from pipeline.youtube_text import chapter_problems
+from pipeline.youtube_rules import description_chapter_problems
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class Publisher:
         self.warnings.append(message)
 
     def run(self, video_id: str | None = None) -> PublishResult:
-        problems = chapter_problems(self.inputs.description)
+        problems = description_chapter_problems(self.inputs.description)
         if problems:
             self.warn("YouTube will show no chapters: " + "; ".join(problems))
         target = video_id or self.record.get("video_id")

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError, PipelineError
+from pipeline.findings import SecretFinding, effective_findings, exposing
 from pipeline.media.stills import still_jpeg
+from pipeline.redaction_followups import final_artifact
 from pipeline.timecode import format_clock
 from pipeline.workspace import MANIFEST_NAME, Workspace
 
@@ -93,11 +95,16 @@ def _read_text(ws: Workspace, name: str) -> str | None:
     return ws.path(name).read_text(encoding="utf-8") if ws.exists(name) else None
 
 
-def _redacted_ranges(ws: Workspace) -> list[tuple[float, float]]:
-    log_data = _read_json(ws, "redactions.json") or {}
-    if not ws.exists(REDACTED_VIDEO):
-        return []
-    return [(float(r["start"]), float(r["end"])) for r in log_data.get("ranges", [])]
+def _redaction_text(f: SecretFinding, mode: str) -> str:
+    if f.status == "dismissed":
+        return "dismissed (not a secret)"
+    if f.status == "redacted":
+        if f.source == "speech":
+            return f"silenced in {REDACTED_VIDEO}"
+        return f"cut from {REDACTED_VIDEO}" if mode == "cut" else f"blurred in {REDACTED_VIDEO}"
+    if f.source == "chat":
+        return "chat only (not uploaded)"
+    return "unresolved"
 
 
 def _inside(t: float, ranges: list[tuple[float, float]], pad: float = 0.0) -> bool:
@@ -150,7 +157,6 @@ def gather(ws: Workspace, *, frame_width: int = 320) -> Review:
     final_video = redacted or (
         Path(recording) if has_video and recording and Path(recording).is_file() else None
     )
-    redacted_ranges = _redacted_ranges(ws)
 
     title = _read_text(ws, "title.txt")
     description = _read_text(ws, "description.txt")
@@ -166,20 +172,14 @@ def gather(ws: Workspace, *, frame_width: int = 320) -> Review:
         final_video=str(final_video) if final_video else None,
     )
 
-    flags = (_read_json(ws, "flags.json") or {}).get("findings", [])
-    unresolved = [
-        (float(f["start"]), float(f["end"]))
-        for f in flags
-        if f.get("status", "unresolved") == "unresolved"
-    ]
-    unsafe = (
-        unresolved
-        if redacted is None
-        else [r for r in unresolved if not _inside(r[0], redacted_ranges)]
-    )
+    findings = effective_findings(ws)
+    redaction_log = (_read_json(ws, "redactions.json") or {}) if redacted else {}
+    mode = redaction_log.get("mode", "blur")
+    # where an exposing secret is on screen, no frame is cut for the page
+    unsafe = [(f.start, f.end) for f in exposing(findings) if f.source == "screen"]
 
-    transcript = _read_json(ws, "transcript.json")
-    chapters_data = _read_json(ws, "chapters.json") or {}
+    transcript = _read_json(ws, final_artifact(ws, "transcript.json"))
+    chapters_data = _read_json(ws, final_artifact(ws, "chapters.json")) or {}
     chapters = chapters_data.get("chapters", [])
     review.chapters_reason = chapters_data.get("reason")
     for ch in chapters:
@@ -194,38 +194,27 @@ def gather(ws: Workspace, *, frame_width: int = 320) -> Review:
             card.frame, card.frame_note = _still(final_video, at, frame_width)
         review.chapters.append(card)
 
-    for f in flags:
-        start, end = float(f["start"]), float(f["end"])
-        status = f.get("status", "unresolved")
-        is_redacted = redacted is not None and _inside((start + end) / 2, redacted_ranges)
-        if status == "dismissed":
-            redaction = "dismissed (not a secret)"
-        elif is_redacted:
-            mode = (_read_json(ws, "redactions.json") or {}).get("mode", "blur")
-            redaction = (
-                f"cut from {REDACTED_VIDEO}" if mode == "cut" else f"blurred in {REDACTED_VIDEO}"
-            )
-        else:
-            redaction = "unresolved"
+    for f in findings:
         card = FindingCard(
-            id=str(f["id"]),
-            start=start,
-            end=end,
-            clock=f"{format_clock(start)}–{format_clock(end)}",
-            rule=f.get("rule", ""),
-            source=f.get("source", "screen"),
-            preview=f.get("preview", ""),
-            status=status,
-            redaction=redaction,
+            id=f.id,
+            start=f.start,
+            end=f.end,
+            clock=f"{format_clock(f.start)}–{format_clock(f.end)}",
+            rule=f.rule,
+            source=f.source,
+            preview=f.preview,
+            status=f.status,
+            redaction=_redaction_text(f, mode),
         )
-        if f.get("source", "screen") != "screen":
-            card.frame_note = f"found in the {f.get('source')}"
-        elif is_redacted:
-            log_data = _read_json(ws, "redactions.json") or {}
-            if log_data.get("mode") == "cut":
-                card.frame_note = "cut from the video"
-            else:
-                card.frame, card.frame_note = _still(redacted, (start + end) / 2, frame_width)
+        if f.source == "chat":
+            card.frame_note = "typed in the chat: not part of the upload; rotate the credential"
+        elif f.source == "speech":
+            card.frame_note = "said aloud"
+        elif f.status == "redacted" and mode == "cut":
+            card.frame_note = "cut from the video"
+        elif f.status == "redacted":
+            # the redacted video's frame at the finding's middle (cut mode never gets here)
+            card.frame, card.frame_note = _still(redacted, (f.start + f.end) / 2, frame_width)
         else:
             card.frame_note = "frame withheld until the finding is redacted or dismissed"
         review.findings.append(card)
@@ -264,6 +253,12 @@ def _warnings(review: Review, chapters_data: dict, unsafe: list) -> list[str]:
         reason = review.chapters_reason or "fewer than 3 chapters"
         warnings.append(f"YouTube will show no chapters: {reason}")
     unresolved = [f for f in review.findings if f.redaction == "unresolved"]
+    chat = [f for f in review.findings if f.source == "chat" and f.status == "unresolved"]
+    if chat:
+        warnings.append(
+            f"{len(chat)} secret(s) were typed in the chat: they are not uploaded, but whoever "
+            "was in the meeting saw them; rotate those credentials"
+        )
     if unresolved:
         ids = ", ".join(f.id for f in unresolved)
         warnings.append(

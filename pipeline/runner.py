@@ -178,7 +178,8 @@ class Runner:
         )
         reason = stage.skip_reason(ctx)
         if reason:
-            self._warn(f"{stage.name} skipped: {reason}")
+            if stage.warn_when_not_applicable:
+                self._warn(f"{stage.name} skipped: {reason}")
             self.reporter.stage_finished(stage.name, "not applicable", 0.0, reason)
             return StageOutcome(stage.name, "not applicable", note=reason)
 

@@ -173,6 +173,16 @@ class DescribeSettings:
 
 
 @dataclass
+class RedactSettings:
+    #: x264 preset and quality of the re-encoded spans (and of a full re-encode)
+    preset: str = "veryfast"
+    crf: int = 18
+    #: read the middle redacted frame of each range back with OCR (0 = no OCR check; the
+    #: first, middle and last frames are always checked for remaining edges)
+    ocr_samples: int = 1
+
+
+@dataclass
 class Settings:
     general: GeneralSettings = field(default_factory=GeneralSettings)
     transcribe: TranscribeSettings = field(default_factory=TranscribeSettings)
@@ -183,6 +193,7 @@ class Settings:
     zoom: ZoomSettings = field(default_factory=ZoomSettings)
     youtube: YoutubeSettings = field(default_factory=YoutubeSettings)
     scan: ScanSettings = field(default_factory=ScanSettings)
+    redact: RedactSettings = field(default_factory=RedactSettings)
     #: where each value came from ("default", "config", "env", "cli"), keyed `section.key`
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 

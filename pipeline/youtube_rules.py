@@ -146,3 +146,16 @@ def fit_description(head: str, chapter_lines: list[str], tail: str) -> str:
     if not _fits(text):  # one enormous line: cut at a character boundary
         text = text.encode("utf-8")[:DESCRIPTION_MAX_BYTES].decode("utf-8", "ignore")
     return text
+
+
+def description_chapter_problems(description: str, duration: float | None = None) -> list[str]:
+    """Why YouTube would show no chapters for this description; [] when it would, or when the
+    description has no chapter lines at all."""
+    marks = parse_chapter_lines(description)
+    return chapter_problems(marks, duration) if marks else []
+
+
+def fit_plain_description(description: str) -> str:
+    """A finished description within the limits: `<`/`>` replaced, whole lines dropped from
+    the end until it fits 5000 bytes."""
+    return fit_description(description.strip(), [], "")

@@ -34,7 +34,7 @@ def test_ranges_pad_boxes_and_times_and_clamp_to_the_frame():
     ranges = findings_to_ranges(
         [finding(boxes=[[5, 2, 100, 20]])], pad=10, pad_s=0.5, frame_size=(1280, 720)
     )
-    assert [(r.start, r.end, r.regions) for r in ranges] == [(4.5, 8.5, [[0, 0, 115, 32]])]
+    assert [(r.start, r.end, r.regions) for r in ranges] == [(4.5, 8.5, ((0, 0, 115, 32),))]
     assert ranges[0].to_dict() == {"start": 4.5, "end": 8.5, "regions": [[0, 0, 115, 32]]}
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.chat import read_chat
 from pipeline.errors import InputError
-from pipeline.text_scan import parse_zoom_chat, scan_chat, scan_transcript
+from pipeline.text_scan import scan_chat, scan_transcript
 from tests.conftest import FIXTURES
 
 
 def test_the_fixture_chat_is_parsed_and_its_token_found():
-    messages = parse_zoom_chat(FIXTURES / "leak.chat.txt")
+    messages = read_chat(FIXTURES / "leak.chat.txt")
     assert [m.time for m in messages] == [3.0, 12.0, 24.0, 31.0]
     assert messages[2].sender == "Sam Contributor"
     found = scan_chat(messages)
@@ -22,7 +23,7 @@ def test_the_older_one_line_chat_format(tmp_path):
     chat.write_text(
         "00:01:02\t From  Alice : hello\n01:00:05\t From  Bob : PASSWORD=Zx8fK2pQ9mW4\n"
     )
-    messages = parse_zoom_chat(chat)
+    messages = read_chat(chat)
     assert [(m.time, m.sender) for m in messages] == [(62.0, "Alice"), (3605.0, "Bob")]
     assert [s.rule for s in scan_chat(messages)] == ["secret-assignment"]
 
@@ -31,7 +32,7 @@ def test_a_file_that_is_not_a_chat_is_refused(tmp_path):
     other = tmp_path / "notes.txt"
     other.write_text("just some notes\n")
     with pytest.raises(InputError):
-        parse_zoom_chat(other)
+        read_chat(other)
 
 
 def test_a_spoken_password_is_timed_by_its_words():

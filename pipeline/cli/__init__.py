@@ -15,6 +15,7 @@ from pipeline.cli.fetch import fetch_command
 from pipeline.cli.init import init_command
 from pipeline.cli.lockdown import lockdown_command, republish_command
 from pipeline.cli.publish import publish_command
+from pipeline.cli.redact import redact_command
 from pipeline.cli.review import review_command
 from pipeline.cli.run import run_command
 from pipeline.cli.scan import scan_command
@@ -43,6 +44,7 @@ def cli() -> None:
     pipeline chapters recording.mp4  slide changes and YouTube chapters
     pipeline thumbnail recording.mp4
     pipeline init                    write a commented pipeline.toml
+    pipeline redact recording.mp4 --from 12:03 --to 12:41
     """
 
 
@@ -62,6 +64,7 @@ cli.add_command(republish_command)
 cli.add_command(chapters_command)
 cli.add_command(thumbnail_command)
 cli.add_command(init_command)
+cli.add_command(redact_command)
 
 
 def main(argv: list[str] | None = None) -> None:

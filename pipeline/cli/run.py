@@ -22,7 +22,7 @@ from pipeline.cli.common import (
 )
 from pipeline.cli.publish import print_result, privacy_option
 from pipeline.cli.scan import resolve_scan_settings
-from pipeline.findings import FLAGS_JSON, enforce_policy, load_findings, unresolved
+from pipeline.findings import effective_findings, enforce_policy, exposing
 from pipeline.publishing import check_credentials, publish
 from pipeline.stages import all_stages
 from pipeline.workspace import Workspace
@@ -81,19 +81,16 @@ def run_command(
         recording, all_stages(), settings, quiet=quiet, as_json=as_json, force=resolve_force(force)
     )
     print_summary(summary, quiet=quiet, as_json=as_json)
-    workspace = Workspace(summary.workdir)
-    if workspace.exists(FLAGS_JSON):
-        findings = load_findings(workspace)
-        # on_secret = hold: stop here, before anything can be published
-        enforce_policy(findings, settings.scan.on_secret)
-        pending = unresolved(findings)
-        if pending:
-            click.echo(
-                f"warning: {len(pending)} unresolved secret finding(s), "
-                f"on_secret = {settings.scan.on_secret} (list them: pipeline scan "
-                f"{recording} --review)",
-                err=True,
-            )
+    findings = effective_findings(Workspace(summary.workdir))
+    # on_secret = hold: stop here, before anything can be published
+    enforce_policy(findings, settings.scan.on_secret)
+    pending = exposing(findings)
+    if pending:
+        click.echo(
+            f"warning: {len(pending)} unresolved secret finding(s) (on_secret = "
+            f"{settings.scan.on_secret}); list them: pipeline scan {recording} --review",
+            err=True,
+        )
     if publish_after:
         result = publish(summary.workdir, settings, privacy=privacy)
         print_result(result, as_json=as_json, quiet=quiet)

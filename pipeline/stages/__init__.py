@@ -6,6 +6,7 @@ from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.stages.chapters import ChaptersStage
 from pipeline.stages.describe import DescribeStage
 from pipeline.stages.probe import ProbeStage
+from pipeline.stages.redact import RedactStage
 from pipeline.stages.scan import ScanStage
 from pipeline.stages.slides import SlidesStage
 from pipeline.stages.thumbnail import ThumbnailStage
@@ -20,6 +21,7 @@ def all_stages() -> list[Stage]:
         SlidesStage(),
         ChaptersStage(),
         ScanStage(),
+        RedactStage(),
         ThumbnailStage(),
         DescribeStage(),
     ]

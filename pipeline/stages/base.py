@@ -51,6 +51,9 @@ class Stage(ABC):
     #: stages that must have finished before this one starts; None = every stage before it
     #: in the run order. Stages whose `after` are all done may run at the same time.
     after: ClassVar[tuple[str, ...] | None] = None
+    #: whether "does not apply" (skip_reason) is worth a warning (no audio: yes; nothing to
+    #: redact: no)
+    warn_when_not_applicable: ClassVar[bool] = True
 
     def params(self, settings: Settings) -> dict[str, Any]:
         """The settings that change this stage's output (recorded in the manifest)."""

@@ -16,6 +16,7 @@ import jinja2
 from pipeline.chapters import Chapter
 from pipeline.chat import read_chat, shared_links
 from pipeline.errors import ConfigError, InputError
+from pipeline.redaction_followups import FOLLOW_DIR, final_artifact
 from pipeline.settings import DescribeSettings, Settings
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.timecode import format_clock
@@ -88,7 +89,7 @@ def split_chapter_block(text: str) -> tuple[str, list[str], str]:
 class DescribeStage(Stage):
     name = "describe"
     version = 1
-    needs = ("media.json", "chapters.json", ZOOM_JSON)
+    needs = ("media.json", "chapters.json", f"{FOLLOW_DIR}/chapters.json", ZOOM_JSON)
 
     def params(self, settings: Settings) -> dict[str, Any]:
         cfg = settings.describe
@@ -111,10 +112,10 @@ class DescribeStage(Stage):
     def run(self, ctx: StageContext) -> StageResult:
         cfg = ctx.settings.describe
         title = render_title(cfg, ctx.media, ctx.workspace)
+        # after a cut, the chapters of the redacted video (times shifted)
+        chapters_name = final_artifact(ctx.workspace, "chapters.json")
         chapters_data = (
-            ctx.workspace.read_json("chapters.json")
-            if ctx.workspace.exists("chapters.json")
-            else {}
+            ctx.workspace.read_json(chapters_name) if ctx.workspace.exists(chapters_name) else {}
         )
         chapters = [Chapter.from_dict(c) for c in chapters_data.get("chapters", [])]
         chat = _path(cfg.chat)

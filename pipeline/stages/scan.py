@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.chat import read_chat
 from pipeline.detectors import normalise
 from pipeline.errors import ConfigError, InputError
 from pipeline.findings import (
@@ -25,7 +26,7 @@ from pipeline.memory import HeapTrimmer
 from pipeline.settings import ScanSettings, Settings
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.stages.probe import ACTIVITY_JSON, load_activity
-from pipeline.text_scan import TextSecret, parse_zoom_chat, scan_chat, scan_transcript
+from pipeline.text_scan import TextSecret, scan_chat, scan_transcript
 from pipeline.workspace import fingerprint_file
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class ScanStage(Stage):
         if cfg.chat:
             if not Path(cfg.chat).is_file():
                 raise InputError(f"chat file not found: {cfg.chat}", hint="check --chat")
-            typed = scan_chat(parse_zoom_chat(Path(cfg.chat)))
+            typed = scan_chat(read_chat(Path(cfg.chat)))
             findings += [_text_finding(s, "chat", salt) for s in typed]
 
         findings.sort(key=lambda f: (f.start, f.source, f.rule))

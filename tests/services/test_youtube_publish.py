@@ -17,7 +17,7 @@ from pipeline.errors import (
 )
 from pipeline.publishing import publish
 from pipeline.settings import load_settings
-from pipeline.youtube_text import chapter_problems
+from pipeline.youtube_rules import description_chapter_problems as chapter_problems
 from tests.emulators.youtube_fixtures import CHUNK, DESCRIPTION, finding, make_workdir
 
 

@@ -1,0 +1,131 @@
+"""Reading a rendered file back to check it: every packet demuxed (count, monotonic timestamps,
+stream ends) and chosen windows decoded with decoder errors captured."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import CorruptMediaError
+
+
+@dataclass
+class StreamFacts:
+    """What demuxing a rendered file found. Times in seconds."""
+
+    video_frames: int
+    video_end: float
+    audio_end: float | None
+    monotonic: bool
+    codec: str
+    profile: str | None
+    width: int
+    height: int
+    fps: float
+
+
+@dataclass
+class DecodedWindow:
+    """Frames decoded from a window of a file, with the decoder's complaints."""
+
+    times: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: gray (or RGB) pictures of the frames asked for, keyed by time
+    pictures: dict[float, np.ndarray] = field(default_factory=dict)
+
+
+def stream_facts(path: Path) -> StreamFacts:
+    """Demux every packet of `path`. Returns StreamFacts.
+
+    Raises CorruptMediaError when the file cannot be read or a packet is corrupt.
+    """
+    import av
+
+    try:
+        with av.open(str(path)) as src:
+            v = src.streams.video[0]
+            a = src.streams.audio[0] if src.streams.audio else None
+            count, last_dts, monotonic = 0, None, True
+            ends = {"video": 0.0, "audio": 0.0}
+            for p in src.demux(*(s for s in (v, a) if s is not None)):
+                if not p.size or p.pts is None:
+                    continue
+                if p.is_corrupt:
+                    raise CorruptMediaError(
+                        f"{path.name}: corrupt packet at {float(p.pts * p.time_base):.2f} s"
+                    )
+                kind = p.stream.type
+                ends[kind] = max(ends[kind], float((p.pts + (p.duration or 0)) * p.time_base))
+                if kind == "video":
+                    count += 1
+                    if last_dts is not None and p.dts is not None and p.dts <= last_dts:
+                        monotonic = False
+                    last_dts = p.dts
+            cc = v.codec_context
+            return StreamFacts(
+                video_frames=count,
+                video_end=ends["video"],
+                audio_end=ends["audio"] if a is not None else None,
+                monotonic=monotonic,
+                codec=cc.name,
+                profile=cc.profile,
+                width=cc.width,
+                height=cc.height,
+                fps=float(v.average_rate or v.guessed_rate or 0),
+            )
+    except av.error.FFmpegError as exc:
+        raise CorruptMediaError(f"cannot read back {path.name}: {exc}") from exc
+
+
+def decode_window(
+    path: Path, start: float, end: float, keep: Sequence[float] = (), *, rgb: bool = False
+) -> DecodedWindow:
+    """Decode the frames of `path` shown in [start, end) seconds, capturing decoder errors.
+    Pictures are kept for the frames shown at the times in `keep` (gray unless `rgb`).
+
+    Raises CorruptMediaError when the file cannot be opened.
+    """
+    import av
+    import av.logging
+
+    window = DecodedWindow()
+    wanted = sorted(keep)
+    previous = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)
+    try:
+        with av.logging.Capture() as logs, av.open(str(path)) as src:
+            v = src.streams.video[0]
+            v.thread_type = "AUTO"
+            src.seek(int(max(start, 0) / v.time_base), stream=v, backward=True, any_frame=False)
+            prev = None
+            for frame in src.decode(v):
+                t = float(frame.pts * v.time_base)
+                if t >= end:
+                    break
+                if frame.is_corrupt:
+                    window.errors.append(f"corrupt frame at {t:.3f} s")
+                if prev is not None:
+                    _keep_shown(window, wanted, prev, t, rgb)
+                prev = (t, frame)
+                if t >= start - 1e-6:
+                    window.times.append(t)
+            if prev is not None:
+                _keep_shown(window, wanted, prev, end, rgb)
+        window.errors += [
+            f"{name}: {msg.strip()}" for level, name, msg in logs if level <= av.logging.ERROR
+        ]
+    except av.error.FFmpegError as exc:
+        raise CorruptMediaError(f"cannot decode {path.name}: {exc}") from exc
+    finally:
+        av.logging.set_level(previous)
+    return window
+
+
+def _keep_shown(window: DecodedWindow, wanted: list[float], prev, until: float, rgb: bool) -> None:
+    t, frame = prev
+    for w in wanted:
+        if t - 1e-6 <= w < until - 1e-6 and w not in window.pictures:
+            window.pictures[w] = frame.to_ndarray(format="rgb24" if rgb else "gray")

@@ -120,6 +120,7 @@ def redact(
     replace: bool = False,
     progress: ProgressCallback = no_progress,
     mute_spans: Sequence[tuple[float, float]] = (),
+    threads: int = 0,
 ) -> RedactionResult:
     """Redact `ranges` of `recording` into `output` (default `<work folder>/redacted.mp4`).
     `mute_spans` (seconds) are silenced in the audio only, the picture left as it is (a
@@ -130,6 +131,7 @@ def redact(
     is a no-op. Nothing is written unless the render passes every check. Returns a
     RedactionResult.
 
+    `threads` caps the encoder's threads (0: one per core; the runner passes the stage's share).
     Raises InputError/UsageError for bad input (nothing written), MediaError when rendering
     fails and StageError when a check of the rendered file fails.
     """
@@ -167,7 +169,7 @@ def redact(
         return result
 
     workspace.prepare()
-    encoder = EncoderSettings(preset=settings.preset, crf=settings.crf)
+    encoder = EncoderSettings(preset=settings.preset, crf=settings.crf, threads=threads)
     edits = [EditRange(r.start, r.end, r.regions) for r in wanted]
     output.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(output) as tmp:
@@ -271,6 +273,7 @@ class RedactStage(Stage):
             settings=ctx.settings.redact,
             progress=ctx.progress,
             mute_spans=mute_ranges(pending),
+            threads=ctx.threads,
         )
         for notice in result.notices:
             ctx.warn(notice)

@@ -17,7 +17,9 @@ from bench.measure import measure, pipeline_cmd
 from bench.recordings import bench_recording
 from pipeline.media.ffmpeg import ffmpeg_exe
 
-STAGES = ("probe", "transcribe", "slides", "chapters", "scan", "thumbnail", "describe")
+STAGES = (
+    "probe", "transcribe", "slides", "chapters", "scan", "redact", "thumbnail", "describe",
+)  # fmt: skip
 
 
 def minutes_to_run() -> list[int]:

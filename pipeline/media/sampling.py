@@ -2,8 +2,8 @@
 the video once. Each sample is the full-resolution gray picture (the luma plane, so OCR crops
 keep every pixel) with a cheap low-resolution view for change detection.
 
-`sample_frames` samples the whole video; `sample_frames_gated` decodes densely only the
-stretches between keyframes that may hold a change."""
+`sample_frames_gated` decodes densely only the stretches between keyframes that may hold a
+change; the decoding itself is pipeline.media.frames' reader."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-from pipeline.media.ffmpeg import ffmpeg_reader
 
 #: width of the low-resolution view used to find what changed
 LOW_WIDTH = 320
@@ -39,30 +37,6 @@ class SampledFrame:
         return self._low
 
 
-def sample_frames(
-    path: Path, *, fps: float, width: int, height: int, threads: int = 0
-) -> Iterator[SampledFrame]:
-    """Yield the video's pictures at `fps` per second (sample k shows time k/fps), gray, at
-    the stream's `width` x `height`. Every frame is decoded once; only the samples are
-    converted and piped. Raises MediaError when ffmpeg fails."""
-    args = [
-        "-threads", str(threads), "-i", str(path),
-        "-map", "0:v:0", "-an", "-sn", "-dn",
-        "-vf", f"fps={fps},scale={width}:{height},format=gray",
-        "-f", "rawvideo", "pipe:1",
-    ]  # fmt: skip
-    size = width * height
-    with ffmpeg_reader(args, what=f"sample frames of {Path(path).name}") as pipe:
-        k = 0
-        while True:
-            data = pipe.read(size)
-            if len(data) < size:
-                break
-            image = np.frombuffer(data, dtype=np.uint8).reshape(height, width)
-            yield SampledFrame(time=round(k / fps, 3), image=image)
-            k += 1
-
-
 def sample_frames_gated(
     path: Path,
     keyframes: list[float],
@@ -73,7 +47,8 @@ def sample_frames_gated(
     height: int,
     threads: int = 0,
 ) -> Iterator[SampledFrame]:
-    """Like `sample_frames`, but decoding frame by frame only the stretches between two
+    """Yield the video's pictures at `fps` per second, gray, at the stream's `width` x
+    `height`, decoding frame by frame only the stretches between two
     keyframes for which `differs(keyframe, next keyframe)` is true (see
     pipeline.media.frames.iter_frames_gated); elsewhere only the keyframes are decoded.
     Samples come in time order. Raises MediaError when ffmpeg fails."""

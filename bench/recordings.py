@@ -1,6 +1,10 @@
 """Long synthetic recordings for the benchmark, generated once and cached in bench-out/:
 1920x1080 30 fps with a keyframe every 10 s as Zoom writes them, a webcam tile, a cursor and
-continuous speech (the talk fixture's speech, looped). The screen cycles through 40 s parts:
+continuous speech (the talk fixture's speech, looped). They are encoded as the fixtures are
+(x264 veryfast, CRF 28: deblocking and CABAC on, about 60 kbit/s on this content, near the
+~45 kbit/s Zoom documents for screen sharing, "about 20MB of storage per hour"); version 2
+used x264 ultrafast, which turns deblocking and CABAC off and spent 15x the bits, so its
+frames decoded about 1.7x faster than a real recording's. The screen cycles through 40 s parts:
 two deck slides, a terminal where a fake AWS key is typed (and later cleared), and a long web
 page that is scrolled. The scenes are the fixtures' own (fixtures/synth_leak.py,
 fixtures/synth_screens.py)."""
@@ -22,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_OUT = ROOT / "bench-out"
 TALK = ROOT / "fixtures" / "talk.mp4"
 #: bump when the content changes, so cached recordings are made again
-CONTENT_VERSION = 2
+CONTENT_VERSION = 3
 PART_SECONDS = 40.0
 FAKE_KEY = "AKIAIOSFODNN7EXAMPLE"
 
@@ -115,7 +119,7 @@ def bench_recording(minutes: int, *, width: int = 1920, height: int = 1080, fps:
     wav = path.with_suffix(".wav")
     write_wav(wav, continuous_speech(duration))
     tmp = path.with_name(".tmp-" + path.name)
-    encode(rec, tmp, preset="ultrafast", crf=30, audio_wav=wav)
+    encode(rec, tmp, audio_wav=wav)
     tmp.replace(path)
     wav.unlink()
     keys = [s.secret(1, FAKE_KEY, "aws-access-key") for s in scenes if isinstance(s, TerminalScene)]

@@ -1,23 +1,18 @@
 """OCR of screen regions with rapidocr (PP-OCR ONNX models shipped in its wheel): text lines
 are detected in a region, and only lines whose picture has not been read before are
-recognised. A line's picture is keyed by a perceptual hash (a coarse, quantised thumbnail),
-so a line that merely stays on screen, or comes back, is never recognised twice.
-
-The cache lives in memory only: it holds what was read, secrets included, and nothing that
-holds a secret in clear is written to the work folder. It keeps the CACHE_LINES most recently
-used lines, so memory stays flat however long the recording."""
+recognised (pipeline.line_cache: a line that stays on screen, comes back or merely moves is
+never recognised twice). Nothing that holds a secret in clear is written to the work folder."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from pipeline.errors import ModelUnavailableError
+from pipeline.line_cache import LineCache
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +21,7 @@ MIN_SCORE = 0.5
 #: lines narrower than this many times their height are not recognised
 MIN_ASPECT = 4.0
 #: distinct line pictures remembered (least recently used go first)
-CACHE_LINES = 20_000
+CACHE_LINES = 4000
 
 
 Box = tuple[int, int, int, int]
@@ -46,18 +41,6 @@ class OcrStats:
     regions: int = 0
     lines_recognised: int = 0
     cache_hits: int = 0
-
-
-def line_hash(crop: np.ndarray) -> str:
-    """A perceptual hash of a text line picture: its size (to 4 px) and a quarter-size
-    thumbnail quantised to 8 gray levels. Compression noise rarely changes it; one typed
-    character always does."""
-    import cv2
-
-    h, w = crop.shape[:2]
-    thumb = cv2.resize(crop, (max(4, w // 4), max(4, h // 4)), interpolation=cv2.INTER_AREA)
-    digest = hashlib.blake2b((thumb // 32).tobytes(), digest_size=12).hexdigest()
-    return f"{w // 4}x{h // 4}:{digest}"
 
 
 class ScreenReader:
@@ -83,7 +66,7 @@ class ScreenReader:
                 f"cannot load the OCR models ({type(exc).__name__})",
                 hint="run `make install` to install rapidocr with its bundled models",
             ) from exc
-        self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._cache = LineCache(CACHE_LINES)
         self.stats = OcrStats()
 
     def _detect(self, bgr: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -118,29 +101,28 @@ class ScreenReader:
 
         # a line shorter than ~8 characters cannot hold a credential: not worth reading
         boxes = [b for b in boxes if b[2] >= MIN_ASPECT * b[3]]
-        keys, todo = [], {}
-        for bx, by, bw, bh in boxes:
+        readings: list[tuple[str, float] | None] = []
+        todo: dict[int, np.ndarray] = {}
+        for i, (bx, by, bw, bh) in enumerate(boxes):
             line = np.ascontiguousarray(image[max(0, by) : by + bh, max(0, bx) : bx + bw])
-            key = line_hash(line)
-            keys.append(key)
-            if key in self._cache:
-                self._cache.move_to_end(key)
+            cached = self._cache.get(line)
+            readings.append(cached)
+            if cached is not None:
                 self.stats.cache_hits += 1
-            elif key not in todo:
-                todo[key] = cv2.cvtColor(line, cv2.COLOR_GRAY2BGR)
-        fresh: dict[str, tuple[str, float]] = {}
+            else:
+                todo[i] = line
         if todo:
-            result = self._engine.recognize_txt(list(todo.values()))
-            for key, text, score in zip(todo, result.txts, result.scores, strict=True):
-                fresh[key] = (text, float(score))
+            result = self._engine.recognize_txt(
+                [cv2.cvtColor(line, cv2.COLOR_GRAY2BGR) for line in todo.values()]
+            )
+            for (i, line), text, score in zip(todo.items(), result.txts, result.scores, strict=True):
+                readings[i] = (text, float(score))
+                self._cache.put(line, readings[i])
             self.stats.lines_recognised += len(todo)
-        read = {key: fresh[key] if key in fresh else self._cache[key] for key in keys}
-        self._cache.update(fresh)
-        while len(self._cache) > CACHE_LINES:
-            self._cache.popitem(last=False)
         lines = []
-        for box, key in zip(boxes, keys, strict=True):
-            text, score = read[key]
+        for box, reading in zip(boxes, readings, strict=True):
+            assert reading is not None
+            text, score = reading
             if score >= MIN_SCORE and text.strip():
                 lines.append(OcrLine(text.strip(), box, score))
         return lines

@@ -19,9 +19,15 @@ class Measurement:
 
 
 def measure(
-    cmd: list[str], *, cwd: Path | None = None, env: dict | None = None, quiet: bool = True
+    cmd: list[str],
+    *,
+    cwd: Path | None = None,
+    env: dict | None = None,
+    quiet: bool = True,
+    ok: tuple[int, ...] = (0,),
 ) -> Measurement:
-    """Run `cmd`, returning its wall time and peak resident memory. Raises on failure."""
+    """Run `cmd`, returning its wall time and peak resident memory. Raises when it exits
+    with a code not in `ok`."""
     # stderr goes to a file, not a pipe: nobody reads a pipe until the command exits, and a
     # chatty command (progress as JSON lines) would block once the pipe's buffer is full
     with tempfile.TemporaryFile() as errfile:
@@ -39,7 +45,7 @@ def measure(
         err = errfile.read().decode("utf-8", "replace")
     code = os.waitstatus_to_exitcode(status)
     proc.returncode = code
-    if code != 0:
+    if code not in ok:
         raise RuntimeError(f"{' '.join(cmd)} failed ({code}): {err[-800:]}")
     return Measurement(seconds, usage.ru_maxrss / 1024, code)
 

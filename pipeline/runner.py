@@ -65,6 +65,15 @@ class RunSummary:
         }
 
 
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory so far, in MB (None where unknown)."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return None
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -103,11 +112,13 @@ class Runner:
         self._warnings: list[str] = []
 
     def _forced(self, stage: Stage) -> bool:
-        return FORCE_ALL in self.force or stage.name in self.force
+        return FORCE_ALL in self.force or bool({stage.name, *stage.forced_with} & self.force)
 
-    def cache_key(self, stage: Stage, recording_fp: str) -> tuple[str, dict[str, Any], dict[str, str]]:
+    def cache_key(
+        self, stage: Stage, recording_fp: str, planned: frozenset[str] = frozenset()
+    ) -> tuple[str, dict[str, Any], dict[str, str]]:
         """The key that decides whether a stage's earlier outputs still hold."""
-        params = stage.params(self.settings)
+        params = {**stage.params(self.settings), **stage.plan_params(planned, self.settings)}
         inputs = {}
         for name in stage.needs:
             path = self.workspace.path(name)
@@ -127,6 +138,7 @@ class Runner:
             recording={"path": str(self.recording), "fingerprint": recording_fp, "size": self.media.size}
         )
         deps = dependencies(stages)
+        planned = frozenset(s.name for s in stages)
         by_name = {s.name: s for s in stages}
         outcomes: dict[str, StageOutcome] = {}
         running: dict[Future, str] = {}
@@ -144,7 +156,8 @@ class Runner:
                         ]
                         share = max(1, self.cores // max(1, len(ready) + len(running)))
                         for stage in ready:
-                            running[pool.submit(self._run_one, stage, recording_fp, share)] = stage.name
+                            job = pool.submit(self._run_one, stage, recording_fp, share, planned)
+                            running[job] = stage.name
                     if not running:
                         break
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -168,13 +181,16 @@ class Runner:
         self._warnings.append(message)
         self.reporter.warning(message)
 
-    def _run_one(self, stage: Stage, recording_fp: str, threads: int) -> StageOutcome:
+    def _run_one(
+        self, stage: Stage, recording_fp: str, threads: int, planned: frozenset[str] = frozenset()
+    ) -> StageOutcome:
         ctx = StageContext(
             recording=self.recording,
             workspace=self.workspace,
             settings=self.settings,
             media=self.media,
             threads=threads,
+            planned=planned,
         )
         reason = stage.skip_reason(ctx)
         if reason:
@@ -183,7 +199,7 @@ class Runner:
             self.reporter.stage_finished(stage.name, "not applicable", 0.0, reason)
             return StageOutcome(stage.name, "not applicable", note=reason)
 
-        key, params, inputs = self.cache_key(stage, recording_fp)
+        key, params, inputs = self.cache_key(stage, recording_fp, planned)
         record = self.workspace.stage_record(stage.name)
         if (
             not self._forced(stage)
@@ -226,6 +242,9 @@ class Runner:
                 "finished_at": _now(),
                 "seconds": round(seconds, 3),
                 "threads": threads,
+                # the process's resident memory high-water mark when the stage ended (stages
+                # that overlap share one process, so this bounds them together)
+                "peak_rss_mb": peak_rss_mb(),
             },
         )
         self.reporter.stage_finished(stage.name, "ran", seconds)

@@ -47,7 +47,8 @@ def scaled_size(width: int, height: int, target_width: int) -> tuple[int, int]:
     return w, h
 
 
-def _video_size(path: Path) -> tuple[int, int]:
+def video_size(path: Path) -> tuple[int, int]:
+    """The (width, height) of the first video stream of `path`."""
     import av
 
     try:
@@ -82,7 +83,7 @@ def iter_frames(
     Raises MediaError when ffmpeg fails, CorruptMediaError when the file cannot be opened.
     """
     path = Path(path)
-    src_w, src_h = size or _video_size(path)
+    src_w, src_h = size or video_size(path)
     out_w, out_h = scaled_size(src_w, src_h, width)
     channels = 1 if gray else 3
     frame_bytes = out_w * out_h * channels
@@ -124,7 +125,7 @@ def iter_keyframes(
     Raises MediaError when ffmpeg fails.
     """
     path = Path(path)
-    src_w, src_h = size or _video_size(path)
+    src_w, src_h = size or video_size(path)
     out_w, out_h = scaled_size(src_w, src_h, width)
     channels = 1 if gray else 3
     frame_bytes = out_w * out_h * channels
@@ -184,7 +185,7 @@ def iter_frames_gated(
     if len(times) < 2 or mean_interval < min_keyframe_interval:
         yield from iter_frames(path, fps, width, gray=gray, size=size, threads=threads)
         return
-    size = size or _video_size(path)
+    size = size or video_size(path)
     previous: SampledFrame | None = None
     last = -1.0
     for key in iter_keyframes(path, times, width, gray=gray, size=size, threads=threads):

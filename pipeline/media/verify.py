@@ -98,7 +98,10 @@ def decode_window(
     try:
         with av.logging.Capture() as logs, av.open(str(path)) as src:
             v = src.streams.video[0]
-            v.thread_type = "AUTO"
+            # one decoding thread: with FFmpeg's log routed into Python (the capture), a
+            # worker thread logging while the decoding thread holds the GIL deadlocks
+            # (PyAV issues #751, #909); windows are a few seconds, so little is lost
+            v.codec_context.thread_count = 1
             src.seek(int(max(start, 0) / v.time_base), stream=v, backward=True, any_frame=False)
             prev = None
             for frame in src.decode(v):

@@ -27,6 +27,8 @@ class StageContext:
     threads: int = 1
     #: warnings the stage wants shown to the user (the runner shows them)
     warnings: list[str] = field(default_factory=list)
+    #: the names of the stages in this run (a stage may serve another on the same pass)
+    planned: frozenset[str] = frozenset()
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -54,9 +56,16 @@ class Stage(ABC):
     #: whether "does not apply" (skip_reason) is worth a warning (no audio: yes; nothing to
     #: redact: no)
     warn_when_not_applicable: ClassVar[bool] = True
+    #: stages whose `--force` redoes this one too (it does part of their work)
+    forced_with: ClassVar[tuple[str, ...]] = ()
 
     def params(self, settings: Settings) -> dict[str, Any]:
         """The settings that change this stage's output (recorded in the manifest)."""
+        return {}
+
+    def plan_params(self, planned: frozenset[str], settings: Settings) -> dict[str, Any]:
+        """What the other stages of the run change in this stage's output (part of its cache
+        key): e.g. the slides pass reads the screen for the scan when both run."""
         return {}
 
     def skip_reason(self, ctx: StageContext) -> str | None:

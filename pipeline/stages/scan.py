@@ -1,10 +1,13 @@
 """Scan stage: secrets shown on screen (OCR of what changed), said aloud (transcript) and
-typed into the chat (Zoom chat file) -> flags.json, with masked previews only."""
+typed into the chat (Zoom chat file) -> flags.json, with masked previews only.
+
+In a run that has the slides stage too, the screen is read on the slides stage's pass over
+the video (one decode for both, beside transcription), and this stage adds the transcript
+and the chat to what that pass found (pipeline.screen_watch)."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +24,14 @@ from pipeline.findings import (
     write_findings,
 )
 from pipeline.masking import mask_secret
-from pipeline.media.sampling import sample_frames_gated
-from pipeline.memory import HeapTrimmer
+from pipeline.screen_pass import watch_screen
+from pipeline.screen_watch import (
+    DETECTORS_VERSION,
+    SCREEN_FINDINGS_JSON,
+    ScreenWatcher,
+    read_screen_findings,
+    screen_params,
+)
 from pipeline.settings import ScanSettings, Settings
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.stages.probe import ACTIVITY_JSON, load_activity
@@ -31,8 +40,6 @@ from pipeline.workspace import fingerprint_file
 
 log = logging.getLogger(__name__)
 
-#: bump when detectors change what they find (re-scans cached recordings)
-DETECTORS_VERSION = 1
 CHAT_SUFFIX = ".chat.txt"
 
 
@@ -55,21 +62,13 @@ def check_scan_settings(cfg: ScanSettings) -> None:
         )
 
 
-@dataclass
-class ScreenStats:
-    samples: int = 0
-    frames_read: int = 0
-    regions_read: int = 0
-    lines_recognised: int = 0
-    opened_seconds: float = 0.0
-
-
 class ScanStage(Stage):
     name = "scan"
-    version = 2
-    needs = ("media.json", ACTIVITY_JSON, "transcript.json")
-    #: needs the transcript (spoken secrets), not the slides or chapters
-    after = ("probe", "transcribe")
+    version = 3
+    needs = ("media.json", ACTIVITY_JSON, "transcript.json", SCREEN_FINDINGS_JSON)
+    #: the transcript (spoken secrets) and the slides pass (which reads the screen when both
+    #: stages are in the run); not the chapters
+    after = ("probe", "transcribe", "slides")
 
     def params(self, settings: Settings) -> dict[str, Any]:
         chat = settings.scan.chat
@@ -86,9 +85,10 @@ class ScanStage(Stage):
         check_scan_settings(cfg)
         salt = ctx.workspace.load_manifest().get("recording", {}).get("fingerprint", "")
         findings: list[SecretFinding] = []
-        stats = ScreenStats()
+        stats: dict[str, Any] = {}
         if ctx.media is not None and ctx.media.has_video:
-            findings += self._screen(ctx, salt, stats)
+            screen, stats = self._screen(ctx, salt)
+            findings += screen
         else:
             ctx.warn("scan: no video stream, so nothing on screen was checked")
         if ctx.workspace.exists("transcript.json"):
@@ -112,56 +112,46 @@ class ScanStage(Stage):
             summary={
                 "findings": len(findings),
                 **by_source,
-                "frames_sampled": stats.samples,
-                "decoded_seconds": stats.opened_seconds,
-                "frames_ocr": stats.frames_read,
-                "regions_read": stats.regions_read,
-                "lines_recognised": stats.lines_recognised,
+                "frames_sampled": stats.get("frames_sampled", 0),
+                "decoded_seconds": stats.get("decoded_seconds", 0.0),
+                "frames_ocr": stats.get("frames_ocr", 0),
+                "regions_read": stats.get("regions_read", 0),
+                "lines_recognised": stats.get("lines_recognised", 0),
+                "screen_read_on": stats.get("read_on", "scan"),
             },
         )
 
-    def _screen(self, ctx: StageContext, salt: str, stats: ScreenStats) -> list[SecretFinding]:
-        from pipeline.ocr import ScreenReader
-        from pipeline.screen_scan import ScreenGate, ScreenScanner
-
+    def _screen(
+        self, ctx: StageContext, salt: str
+    ) -> tuple[list[SecretFinding], dict[str, Any]]:
+        """What was seen on screen, and how much was read to see it: from the slides pass of
+        this run when it read the screen, else from a pass of this stage's own."""
         assert ctx.media is not None and ctx.media.video is not None
+        if "slides" in ctx.planned:
+            shared = read_screen_findings(ctx.workspace, screen_params(ctx.settings))
+            if shared is not None:
+                return shared[0], {**shared[1], "read_on": "slides"}
         video = ctx.media.video
-        reader = ScreenReader(threads=ctx.settings.scan.ocr_threads or ctx.threads)
-        scanner = ScreenScanner(reader)
-        duration = ctx.media.duration
         keyframes = list(video.keyframes)
-        gate = ScreenGate(load_activity(ctx.workspace, keyframes))
-        trimmer = HeapTrimmer()
-        for frame in sample_frames_gated(
+        watcher = ScreenWatcher(
+            ctx.settings.scan.fps,
+            load_activity(ctx.workspace, keyframes),
+            threads=ctx.settings.scan.ocr_threads or ctx.threads,
+        )
+        duration = ctx.media.duration
+        stats = watch_screen(
             ctx.recording,
             keyframes,
-            gate,
-            fps=ctx.settings.scan.fps,
+            [watcher],
             width=video.width,
             height=video.height,
             threads=ctx.threads,
-        ):
-            scanner.feed(frame)
-            trimmer.tick()
-            ctx.progress(min(frame.time, duration), duration)
-        stats.samples = scanner.samples
-        stats.opened_seconds = round(gate.opened_seconds, 1)
-        stats.frames_read = scanner.frames_read
-        stats.regions_read = reader.stats.regions
-        stats.lines_recognised = reader.stats.lines_recognised
-        return [
-            SecretFinding(
-                id=finding_id(salt, "screen", tr.rule, normalise(tr.value)),
-                start=round(tr.first, 3),
-                end=round(tr.end if tr.end is not None else duration, 3),
-                boxes=[list(b) for b in tr.boxes],
-                rule=tr.rule,
-                source="screen",
-                confidence=tr.confidence,
-                preview=mask_secret(tr.value),
-            )
-            for tr in scanner.finish(duration)
-        ]
+            progress=lambda t: ctx.progress(min(t, duration), duration),
+        )
+        return watcher.findings(salt, duration), {
+            **watcher.stats(),
+            "decoded_seconds": round(stats.opened_seconds, 1),
+        }
 
 
 def _text_finding(secret: TextSecret, source: str, salt: str) -> SecretFinding:

@@ -1,7 +1,10 @@
 """Slides stage: the moments the presented content changes -> slides.json + slides/NNNN.jpg.
 
-The recording is decoded once, small (320 px gray, 2 frames a second), and fed through the
-slide-change detector. For each slide (the opening picture at 0.0 and each change) one full
+The recording is decoded once (pipeline.screen_pass: keyframes, plus the stretches between
+them that may hold a change, 2 samples a second) and fed through the slide-change detector,
+on a 320 px gray view of each sample. When the scan stage is in the same run, the secret
+scanner rides on the same pass (pipeline.screen_watch) and its findings are left in
+screen-findings.json: the video is decoded once for both, beside transcription. For each slide (the opening picture at 0.0 and each change) one full
 resolution frame is saved: a keyframe inside the slide's still stretch when there is one (a
 keyframe decodes on its own, so this costs one frame), else the sharpest still sample.
 Titles are read later, by the chapters stage."""
@@ -14,11 +17,20 @@ from typing import Any
 
 from PIL import Image
 
-from pipeline.media.frames import grab_frame, iter_frames_gated
+from pipeline.media.frames import SampledFrame, grab_frame, video_size
+from pipeline.media.sampling import SampledFrame as ScreenSample
+from pipeline.screen_pass import watch_screen
+from pipeline.screen_watch import (
+    SCREEN_FINDINGS_JSON,
+    ScreenWatcher,
+    screen_params,
+    write_screen_findings,
+)
 from pipeline.settings import Settings
 from pipeline.slide_detector import DetectorOptions, KeyframeGate, SlideChangeDetector
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.stages.probe import ACTIVITY_JSON, load_activity
+from pipeline.stages.scan import check_scan_settings
 
 SLIDES_JSON = "slides.json"
 SLIDES_DIR = "slides"
@@ -62,12 +74,33 @@ def representative_time(pick: float, until: float, keyframes: list[float]) -> fl
     return pick
 
 
+class SlideWatcher:
+    """The slide detector's side of the screen pass: it looks at a 320 px gray view of each
+    sample (SampledFrame.low)."""
+
+    def __init__(self, detector: SlideChangeDetector, gate: KeyframeGate):
+        self.detector = detector
+        self.gate = gate
+        self.fps = detector.opts.sample_fps
+
+    def differs(self, a: ScreenSample, b: ScreenSample) -> bool:
+        return self.gate(SampledFrame(a.time, a.low), SampledFrame(b.time, b.low))
+
+    def feed(self, frame: ScreenSample) -> None:
+        self.detector.feed(SampledFrame(frame.time, frame.low))
+
+
 class SlidesStage(Stage):
     name = "slides"
-    version = 3
+    version = 4
     needs = ("media.json", ACTIVITY_JSON)
     #: only the probe: slide detection overlaps transcription
     after = ("probe",)
+    #: `--force scan` reads the screen again, which happens on this stage's pass
+    forced_with = ("scan",)
+
+    def plan_params(self, planned: frozenset[str], settings: Settings) -> dict[str, Any]:
+        return {"screen": screen_params(settings)} if "scan" in planned else {}
 
     def params(self, settings: Settings) -> dict[str, Any]:
         return {
@@ -86,19 +119,29 @@ class SlidesStage(Stage):
         video = ctx.media.video if ctx.media else None
         duration = ctx.media.duration if ctx.media else None
         keyframes = list(video.keyframes) if video else []
+        width, height = (video.width, video.height) if video else video_size(ctx.recording)
         detector = SlideChangeDetector(opts)
-        gate = KeyframeGate(detector, activity=load_activity(ctx.workspace, keyframes))
-        for frame in iter_frames_gated(
+        activity = load_activity(ctx.workspace, keyframes)
+        gate = KeyframeGate(detector, activity=activity)
+        watchers: list = [SlideWatcher(detector, gate)]
+        screen = None
+        if "scan" in ctx.planned:
+            check_scan_settings(ctx.settings.scan)
+            screen = ScreenWatcher(
+                ctx.settings.scan.fps,
+                activity,
+                threads=ctx.settings.scan.ocr_threads or ctx.threads,
+            )
+            watchers.append(screen)
+        passed = watch_screen(
             ctx.recording,
             keyframes,
-            gate,
-            opts.sample_fps,
-            opts.width,
-            size=(video.width, video.height) if video else None,
+            watchers,
+            width=width,
+            height=height,
             threads=ctx.threads,
-        ):
-            detector.feed(frame)
-            ctx.progress(frame.time, duration)
+            progress=lambda t: ctx.progress(t, duration),
+        )
         detector.finish()
 
         starts = [0.0] + [c.time for c in detector.changes]
@@ -126,7 +169,18 @@ class SlidesStage(Stage):
         # seconds of video decoded frame by frame; the rest was read as keyframes only
         decoded = duration
         if len(keyframes) > 1 and duration:
-            decoded = round(gate.opened_seconds + max(0.0, duration - keyframes[-1]), 1)
+            decoded = round(passed.opened_seconds + max(0.0, duration - keyframes[-1]), 1)
+        outputs = []
+        if screen is not None:
+            salt = ctx.workspace.load_manifest().get("recording", {}).get("fingerprint", "")
+            stats = {**screen.stats(), "decoded_seconds": decoded}
+            write_screen_findings(
+                ctx.workspace,
+                screen.findings(salt, duration or 0.0),
+                screen_params(ctx.settings),
+                stats,
+            )
+            outputs.append(SCREEN_FINDINGS_JSON)
         ctx.workspace.write_json(
             SLIDES_JSON,
             {
@@ -141,6 +195,11 @@ class SlidesStage(Stage):
             },
         )
         return StageResult(
-            outputs=[SLIDES_JSON, *(c.frame for c in changes)],
-            summary={"slides": len(changes), "decoded_seconds": decoded},
+            outputs=[SLIDES_JSON, *(c.frame for c in changes), *outputs],
+            summary={
+                "slides": len(changes),
+                "decoded_seconds": decoded,
+                "samples": passed.samples,
+                "screen_scanned": screen is not None,
+            },
         )

@@ -1,0 +1,81 @@
+"""One pass over the pixels for everything that looks at the screen.
+
+The slide detector and the secret scanner both want the recording's pictures a few times a
+second, and both can tell from two keyframes whether the stretch between them needs a closer
+look. Decoding the video once for each of them would pay the decode twice; here one ffmpeg
+process decodes the keyframes, opens a stretch when any watcher asks for it, and hands every
+sample to every watcher on its own time grid (a watcher sampling at 1 fps gets every other
+sample of a 2 fps pass)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pipeline.media.sampling import SampledFrame, sample_frames_gated
+
+
+class Watcher(Protocol):
+    """Something that looks at the screen: its sampling rate, its keyframe gate and what it
+    does with each sample."""
+
+    fps: float
+
+    def differs(self, a: SampledFrame, b: SampledFrame) -> bool:
+        """Whether the stretch between keyframes `a` and `b` must be sampled densely."""
+        ...
+
+    def feed(self, frame: SampledFrame) -> None:
+        """Look at one sample (samples come in time order)."""
+        ...
+
+
+@dataclass
+class PassStats:
+    #: pictures decoded and handed out (keyframes plus the samples of opened stretches)
+    samples: int = 0
+    #: seconds of video decoded frame by frame (the stretches some watcher opened)
+    opened_seconds: float = 0.0
+
+
+def watch_screen(
+    path: Path,
+    keyframes: list[float],
+    watchers: list[Watcher],
+    *,
+    width: int,
+    height: int,
+    threads: int = 0,
+    progress: Callable[[float], None] | None = None,
+) -> PassStats:
+    """Decode `path` once (gray, full resolution) and feed each watcher its samples. A
+    stretch between two keyframes is decoded frame by frame when any watcher's `differs`
+    says so (every watcher is asked about every pair: gates keep a history). Raises
+    MediaError when ffmpeg fails."""
+    if not watchers:
+        raise ValueError("watch_screen needs at least one watcher")
+    stats = PassStats()
+    fps = max(w.fps for w in watchers)
+
+    def gate(a: SampledFrame, b: SampledFrame) -> bool:
+        votes = [w.differs(a, b) for w in watchers]
+        if any(votes):
+            stats.opened_seconds += b.time - a.time
+        return any(votes)
+
+    due = [0.0] * len(watchers)
+    for frame in sample_frames_gated(
+        path, keyframes, gate, fps=fps, width=width, height=height, threads=threads
+    ):
+        stats.samples += 1
+        for i, watcher in enumerate(watchers):
+            if frame.time + 1e-6 >= due[i]:
+                watcher.feed(frame)
+                due[i] = (math.floor(frame.time * watcher.fps + 1e-6) + 1) / watcher.fps
+        if progress is not None:
+            progress(frame.time)
+    stats.opened_seconds = round(stats.opened_seconds, 3)
+    return stats

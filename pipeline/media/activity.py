@@ -6,7 +6,15 @@ each frame between two keyframes (the webcam tile, the cursor, noise). Anything 
 where it goes away, so it shows as a packet far larger than its neighbours. Reading the
 packet sizes is a demux (about 0.3 s for ten minutes of 1080p), which lets the vision stages
 decode frame by frame only the stretches between keyframes that may hold a change, and still
-see content that comes and goes between two keyframes (A -> B -> A)."""
+see content that comes and goes between two keyframes (A -> B -> A).
+
+With B-frames the steady cost has two levels: the anchors (P-frames, which later B-frames
+refer to) cost several times what a B-frame costs. A single median per stretch then puts every
+anchor over it, and typing and cursor moves cannot be told from the anchors' own cost (a
+10-minute recording encoded as the fixtures are came out active from start to end). So the
+packets are split by kind first: a packet is an anchor when it is shown after the packet that
+follows it in decoding order (a P-frame sent ahead of the B-frames shown before it), and each
+kind is measured against its own median and its own typical deviation."""
 
 from __future__ import annotations
 
@@ -19,8 +27,9 @@ import numpy as np
 
 from pipeline.errors import CorruptMediaError
 
-#: a packet is a spike when it exceeds its stretch's median by this many bytes at least ...
-MIN_EXCESS_BYTES = 200
+#: a packet is a spike when it exceeds its stretch's median (of its kind) by this many bytes at
+#: least (a line of text appearing at once costs several kB; a cursor move up to ~300 B) ...
+MIN_EXCESS_BYTES = 400
 #: ... and by this many times the recording's typical deviation (median absolute deviation)
 MAD_FACTOR = 8.0
 #: small changes (characters typed one by one) each stay under the spike threshold: packets
@@ -76,7 +85,7 @@ def stream_activity(path: Path, duration: float | None = None) -> StreamActivity
     import av
 
     path = Path(path)
-    times, sizes, keys = [], [], []
+    times, sizes, keys = [], [], []  # in decoding order
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
@@ -90,13 +99,25 @@ def stream_activity(path: Path, duration: float | None = None) -> StreamActivity
                 keys.append(bool(packet.is_keyframe))
     except av.error.FFmpegError as exc:
         raise CorruptMediaError(f"cannot read the packets of {path.name}: {exc}") from exc
-    return activity_from_packets(times, sizes, keys, duration)
+    return activity_from_packets(times, sizes, keys, duration, anchors=anchor_packets(times))
+
+
+def anchor_packets(decode_order_times: list[float]) -> list[bool]:
+    """For packets in decoding order, whether each is an anchor: shown after the packet that
+    follows it (a P-frame sent ahead of B-frames). Without B-frames, none is."""
+    later = [*decode_order_times[1:], float("inf")]
+    return [t > nxt for t, nxt in zip(decode_order_times, later, strict=True)]
 
 
 def activity_from_packets(
-    times: list[float], sizes: list[int], keys: list[bool], duration: float | None = None
+    times: list[float],
+    sizes: list[int],
+    keys: list[bool],
+    duration: float | None = None,
+    anchors: list[bool] | None = None,
 ) -> StreamActivity:
-    """StreamActivity from the video packets' times, sizes and keyframe flags (any order)."""
+    """StreamActivity from the video packets' times, sizes, keyframe flags and (optionally)
+    anchor flags (see anchor_packets), in any order."""
     if not times:
         return StreamActivity([])
     order = np.argsort(times, kind="stable")
@@ -110,18 +131,29 @@ def activity_from_packets(
     bounds = [*keyframes, end]
     gop = np.searchsorted(np.asarray(keyframes), t, side="right") - 1
     inter = ~key
-    # each stretch's own median: the steady cost of its webcam/cursor/noise
-    medians = np.zeros(len(keyframes))
-    for g in range(len(keyframes)):
-        part = size[inter & (gop == g)]
-        medians[g] = np.median(part) if part.size else 0.0
-    excess = size - medians[gop]
-    deviation = float(np.median(np.abs(excess[inter]))) if inter.any() else 0.0
-    threshold = max(MIN_EXCESS_BYTES, MAD_FACTOR * deviation)
+    anchor = np.asarray(anchors if anchors is not None else [False] * len(t), dtype=bool)[order]
+    # each stretch's own median per kind: the steady cost of its webcam/cursor/noise
+    excess = np.zeros_like(size)
+    threshold = np.zeros_like(size)
+    small_threshold = np.zeros_like(size)
+    kind_thresholds = []
+    for kind in (False, True):
+        of_kind = inter & (anchor == kind)
+        if not of_kind.any():
+            continue
+        for g in np.unique(gop[of_kind]):
+            part = of_kind & (gop == g)
+            excess[part] = size[part] - np.median(size[part])
+        deviation = float(np.median(np.abs(excess[of_kind])))
+        threshold[of_kind] = max(MIN_EXCESS_BYTES, MAD_FACTOR * deviation)
+        small_threshold[of_kind] = max(MIN_BURST_BYTES, BURST_MAD_FACTOR * deviation)
+        kind_thresholds.append(float(threshold[of_kind][0]))
     spiking = set(gop[inter & (excess > threshold)].tolist())
-    small = inter & (excess > max(MIN_BURST_BYTES, BURST_MAD_FACTOR * deviation))
-    bursts = np.bincount(gop[small], weights=excess[small], minlength=len(keyframes))
-    spiking |= set(np.flatnonzero(bursts > BURST_FACTOR * threshold).tolist())
+    small = inter & (excess > small_threshold)
+    # many small changes add up: each counted in units of its kind's spike threshold
+    units = np.divide(excess, threshold, out=np.zeros_like(excess), where=threshold > 0)
+    bursts = np.bincount(gop[small], weights=units[small], minlength=len(keyframes))
+    spiking |= set(np.flatnonzero(bursts > BURST_FACTOR).tolist())
     spiking = sorted(spiking)
     active = [(float(bounds[g]), float(bounds[g + 1])) for g in spiking]
-    return StreamActivity(keyframes, active, threshold)
+    return StreamActivity(keyframes, active, min(kind_thresholds, default=MIN_EXCESS_BYTES))

@@ -45,3 +45,27 @@ def test_round_trip_and_keyframes_match_probe():
     assert StreamActivity.from_dict(activity.to_dict()).active == activity.active
     # the typing in the leak fixture spikes every interval that holds it
     assert activity.active_between(7.0, 18.0)
+
+
+def test_anchors_and_b_frames_are_measured_apart():
+    # with B-frames, anchors (P) cost ~2.5x a B-frame: alternating levels are no spike ...
+    times = [i / 30 for i in range(900)]
+    anchors = [i % 3 == 1 for i in range(900)]
+    sizes = [(260 if a else 100) + (i * 37) % 60 for i, a in enumerate(anchors)]
+    keys = [i % 300 == 0 for i in range(900)]
+    assert activity_from_packets(times, sizes, keys, 30.0, anchors=anchors).active == []
+    # ... which one median for both kinds takes for activity everywhere
+    assert activity_from_packets(times, sizes, keys, 30.0).active != []
+    # a line of text appearing on a B-frame is a spike
+    sizes[620] += 2500  # frame 620 is a B-frame
+    assert activity_from_packets(times, sizes, keys, 30.0, anchors=anchors).active == [
+        (20.0, 30.0)
+    ]
+
+
+def test_anchor_packets_follow_decoding_order():
+    from pipeline.media.activity import anchor_packets
+
+    # decoding order I P B B P B B: the P-frames are shown after the B-frames sent after them
+    assert anchor_packets([0, 3, 1, 2, 6, 4, 5]) == [False, True, False, False, True, False, False]
+    assert anchor_packets([0, 1, 2, 3]) == [False] * 4

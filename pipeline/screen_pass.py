@@ -5,12 +5,15 @@ second, and both can tell from two keyframes whether the stretch between them ne
 look. Decoding the video once for each of them would pay the decode twice; here one ffmpeg
 process decodes the keyframes, opens a stretch when any watcher asks for it, and hands every
 sample to every watcher on its own time grid (a watcher sampling at 1 fps gets every other
-sample of a 2 fps pass)."""
+sample of a 2 fps pass). Decoding runs ahead of the watchers by a few samples (a reader
+thread), so that ffmpeg decodes the next stretch while the watchers OCR this one."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -31,6 +34,54 @@ class Watcher(Protocol):
     def feed(self, frame: SampledFrame) -> None:
         """Look at one sample (samples come in time order)."""
         ...
+
+
+#: samples decoded ahead of the watchers (each a full-resolution gray picture, ~2 MB at 1080p)
+READ_AHEAD = 4
+
+
+def read_ahead(items: Iterator[SampledFrame], depth: int) -> Iterator[SampledFrame]:
+    """Yield `items`, produced by a thread that stays up to `depth` items ahead. An error in
+    the producer is raised here; stopping early stops the producer."""
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            box.put(exc)
+
+    worker = threading.Thread(target=produce, name="screen-pass-decoder", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = box.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.1)
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
 
 
 @dataclass
@@ -67,9 +118,10 @@ def watch_screen(
         return any(votes)
 
     due = [0.0] * len(watchers)
-    for frame in sample_frames_gated(
+    samples = sample_frames_gated(
         path, keyframes, gate, fps=fps, width=width, height=height, threads=threads
-    ):
+    )
+    for frame in read_ahead(samples, READ_AHEAD):
         stats.samples += 1
         for i, watcher in enumerate(watchers):
             if frame.time + 1e-6 >= due[i]:

@@ -25,6 +25,7 @@ from pipeline.cli.transcribe import transcribe_command
 from pipeline.cli.webhook import webhook_command
 from pipeline.errors import PipelineError
 from pipeline.masking import mask_text
+from pipeline.memory import limit_malloc_arenas
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,6 +71,7 @@ cli.add_command(redact_command)
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    limit_malloc_arenas()
     try:
         cli.main(args=argv, prog_name="pipeline", standalone_mode=False)
     except PipelineError as exc:

@@ -50,8 +50,7 @@ def test_stopping_early_stops_the_producer():
 
     def items():
         try:
-            for i in range(10_000):
-                yield i
+            yield from range(10_000)
         finally:
             closed.set()
 

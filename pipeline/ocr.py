@@ -62,7 +62,8 @@ def ink_extent(image: np.ndarray, region: Box) -> Box | None:
     pixels = crop.astype(np.int16)
     across = np.abs(np.diff(pixels, axis=1)) > INK_STEP
     down = np.abs(np.diff(pixels, axis=0)) > INK_STEP
-    cols = np.flatnonzero(across.any(axis=0) | np.pad(down.any(axis=0)[:-1], (0, 0)))
+    # a step between pixel i and i+1 marks both; (h, w-1) and (h-1, w) trimmed to agree
+    cols = np.flatnonzero(across.any(axis=0) | down.any(axis=0)[:-1])
     rows = np.flatnonzero(across.any(axis=1)[:-1] | down.any(axis=1))
     if cols.size == 0 or rows.size == 0:
         return None

@@ -8,7 +8,6 @@ scan`), the scan stage makes the pass itself with this watcher alone."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.detectors import normalise
@@ -30,22 +29,17 @@ def screen_params(settings: Settings) -> dict[str, Any]:
     return {"fps": settings.scan.fps, "detectors": DETECTORS_VERSION}
 
 
-@dataclass
 class ScreenWatcher:
-    """Feeds the screen pass's samples to a ScreenScanner; `findings` names what it saw."""
+    """Feeds the screen pass's samples to a ScreenScanner (OCR on `threads` threads);
+    `findings` names what it saw."""
 
-    fps: float
-    activity: StreamActivity | None
-    threads: int = 1
-    _scanner: Any = field(init=False, repr=False)
-    _gate: Any = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
+    def __init__(self, fps: float, activity: StreamActivity | None, threads: int = 1):
         from pipeline.ocr import ScreenReader
         from pipeline.screen_scan import ScreenGate, ScreenScanner
 
-        self._scanner = ScreenScanner(ScreenReader(threads=self.threads))
-        self._gate = ScreenGate(self.activity)
+        self.fps = fps
+        self._scanner = ScreenScanner(ScreenReader(threads=threads))
+        self._gate = ScreenGate(activity)
         self._trimmer = HeapTrimmer()
 
     def differs(self, a: SampledFrame, b: SampledFrame) -> bool:

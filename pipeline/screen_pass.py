@@ -6,10 +6,10 @@ look. Decoding the video once for each of them would pay the decode twice; here 
 process decodes the keyframes, opens a stretch when any watcher asks for it, and hands every
 sample to every watcher on its own time grid (a watcher sampling at 1 fps gets every other
 sample of a 2 fps pass). Decoding runs ahead of the watchers by a few samples (a reader
-thread), so that ffmpeg decodes the next stretch while the watchers OCR this one; at each
-keyframe the reader waits until the watchers have seen every earlier sample before asking
-their gates, so that a gate decides on the same history as without the read-ahead (the
-slide gate masks what the detector has learnt to ignore so far)."""
+thread), so that ffmpeg decodes the next stretch while the watchers OCR this one. The gates
+are asked on that reader thread, ahead of the watchers: a gate must decide from the
+keyframes it is shown and its own history, never from what its watcher has seen so far
+(that would depend on timing)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ class Watcher(Protocol):
     fps: float
 
     def differs(self, a: SampledFrame, b: SampledFrame) -> bool:
-        """Whether the stretch between keyframes `a` and `b` must be sampled densely."""
+        """Whether the stretch between keyframes `a` and `b` must be sampled densely.
+        Called on the reader thread, ahead of `feed`: decide from the keyframes and the
+        gate's own history only."""
         ...
 
     def feed(self, frame: SampledFrame) -> None:
@@ -43,44 +45,9 @@ class Watcher(Protocol):
 READ_AHEAD = 4
 
 
-class CatchUp:
-    """Lets the producing thread of `read_ahead` wait until the consumer has finished with
-    every item produced so far."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._sent = 0
-        self._finished = 0
-        self._released = False
-
-    def sent(self) -> None:
-        with self._cond:
-            self._sent += 1
-
-    def finished(self) -> None:
-        with self._cond:
-            self._finished += 1
-            self._cond.notify_all()
-
-    def release(self) -> None:
-        """Stop every wait for good (the consumer is gone)."""
-        with self._cond:
-            self._released = True
-            self._cond.notify_all()
-
-    def wait(self) -> None:
-        with self._cond:
-            self._cond.wait_for(lambda: self._released or self._finished >= self._sent)
-
-
-def read_ahead(
-    items: Iterator[SampledFrame], depth: int, catch_up: CatchUp | None = None
-) -> Iterator[SampledFrame]:
-    """Yield `items`, produced by a thread that stays up to `depth` items ahead. With
-    `catch_up`, each item counts as finished when the consumer asks for the next one (code
-    run by the producer may wait for that). An error in the producer is raised here;
-    stopping early stops the producer."""
-    catch_up = catch_up or CatchUp()
+def read_ahead(items: Iterator[SampledFrame], depth: int) -> Iterator[SampledFrame]:
+    """Yield `items`, produced by a thread that stays up to `depth` items ahead. An error in
+    the producer is raised here; stopping early stops the producer."""
     box: queue.Queue = queue.Queue(maxsize=depth)
     done = object()
     stop = threading.Event()
@@ -88,7 +55,6 @@ def read_ahead(
     def produce() -> None:
         try:
             for item in items:
-                catch_up.sent()
                 while not stop.is_set():
                     try:
                         box.put(item, timeout=0.1)
@@ -111,10 +77,8 @@ def read_ahead(
             if isinstance(item, BaseException):
                 raise item
             yield item
-            catch_up.finished()
     finally:
         stop.set()
-        catch_up.release()
         while worker.is_alive():
             try:
                 box.get_nowait()
@@ -152,10 +116,7 @@ def watch_screen(
     stats = PassStats()
     fps = max(w.fps for w in watchers)
 
-    catch_up = CatchUp()
-
     def gate(a: SampledFrame, b: SampledFrame) -> bool:
-        catch_up.wait()  # runs on the reader thread: let the watchers see all before `b`
         votes = [w.differs(a, b) for w in watchers]
         if any(votes):
             stats.opened_seconds += b.time - a.time
@@ -165,7 +126,7 @@ def watch_screen(
     samples = sample_frames_gated(
         path, keyframes, gate, fps=fps, width=width, height=height, threads=threads
     )
-    for frame in read_ahead(samples, READ_AHEAD, catch_up):
+    for frame in read_ahead(samples, READ_AHEAD):
         stats.samples += 1
         for i, watcher in enumerate(watchers):
             if frame.time + 1e-6 >= due[i]:

@@ -20,6 +20,7 @@ picture drifts, so slow typing never adds up to a change.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -288,11 +289,20 @@ class SlideChangeDetector:
 SWITCH_AT_KEYFRAME_FRACTION = 0.25
 
 
+#: keyframe-to-keyframe comparisons a cell is remembered over, and in how many of them it must
+#: have changed to count as a moving region (a webcam tile differs at every keyframe)
+GATE_HISTORY, GATE_MOVING = 4, 3
+
+
 class KeyframeGate:
     """Decides whether the stretch between two keyframes needs a closer look: yes when more
-    of the picture changed than a cursor would move, outside the moving regions `detector`
-    has learnt to mask so far (a webcam tile). Deliberately more eager than the detector,
-    which makes the real decision on the samples of that stretch. Counts what it opened.
+    of the picture changed than a cursor would move, outside the regions that changed at
+    most recent keyframes (a webcam tile). Deliberately more eager than the detector, which
+    makes the real decision on the samples of that stretch. Counts what it opened.
+
+    It learns the moving regions from the keyframes alone, not from the detector: the screen
+    pass decodes ahead of the detector, so what the detector has learnt when the gate is
+    asked would depend on timing.
 
     With `activity` (the stream's packet-size spikes) a stretch is also opened when the two
     keyframes look alike but a frame between them carried far more bytes than its
@@ -304,18 +314,21 @@ class KeyframeGate:
         changed_fraction: float = 0.01,
         activity: StreamActivity | None = None,
     ):
-        self.detector = detector
-        self.activity = activity
         self.opts = detector.opts
+        self.activity = activity
         self.changed_fraction = changed_fraction
+        self._history: deque[np.ndarray] = deque(maxlen=GATE_HISTORY)
         self.opened = 0
         self.opened_seconds = 0.0
 
     def __call__(self, a: SampledFrame, b: SampledFrame) -> bool:
         ga, gb = CellGrid(a.image, self.opts.cell), CellGrid(b.image, self.opts.cell)
         changed = cell_difference(ga, gb) > self.opts.cell_threshold
-        mask = self.detector.current_mask()
-        keep = ~mask if mask is not None and mask.shape == changed.shape else np.ones_like(changed)
+        moving = np.zeros_like(changed)
+        if len(self._history) >= GATE_MOVING and self._history[0].shape == changed.shape:
+            moving = np.sum(np.stack(self._history), axis=0) >= GATE_MOVING
+        self._history.append(changed)
+        keep = ~moving
         fraction = (changed & keep).sum() / max(1, int(keep.sum()))
         differs = fraction >= self.changed_fraction
         if self.activity is not None:

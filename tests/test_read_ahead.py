@@ -1,6 +1,5 @@
-"""The screen pass's read-ahead: decoding runs ahead of the watchers, in order; at a gate the
-reader waits for the watchers to catch up; a failure or an early stop on either side is not
-lost or left hanging."""
+"""The screen pass's read-ahead: decoding runs ahead of the watchers, in order, and a failure
+or an early stop on either side is not lost or left hanging."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ import threading
 
 import pytest
 
-from pipeline.screen_pass import CatchUp, read_ahead
+from pipeline.screen_pass import read_ahead
 
 
 def test_items_come_in_order():
@@ -60,22 +59,3 @@ def test_stopping_early_stops_the_producer():
             break
     assert closed.is_set()
     assert not any(t.name == "screen-pass-decoder" and t.is_alive() for t in threading.enumerate())
-
-
-def test_the_producer_can_wait_for_the_consumer_to_catch_up():
-    catch_up = CatchUp()
-    consumed: list[int] = []
-    seen_at_wait: list[tuple[int, list[int]]] = []
-
-    def items():
-        for i in range(12):
-            if i % 4 == 0 and i:  # a gate: everything before `i` must have been consumed
-                catch_up.wait()
-                seen_at_wait.append((i, list(consumed)))
-            yield i
-
-    for item in read_ahead(items(), 3, catch_up):
-        threading.Event().wait(0.005)  # a slow consumer
-        consumed.append(item)
-    assert consumed == list(range(12))
-    assert seen_at_wait == [(4, [0, 1, 2, 3]), (8, list(range(8)))]

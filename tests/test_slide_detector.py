@@ -89,3 +89,43 @@ def test_a_moving_tile_is_masked_and_not_a_change():
     detector = detect_changes(stream(frames))
     assert detector.changes == []
     assert 0 < detector.masked_fraction < 0.2
+
+
+def _keyframes_with_a_webcam(count: int) -> list[SampledFrame]:
+    """Keyframes 10 s apart of one still slide with a webcam-like tile that differs at each."""
+    rng = np.random.default_rng(7)
+    base = text_image(["Roadmap", "first point", "second point"])
+    frames = []
+    for k in range(count):
+        image = base.copy()
+        image[4:40, 250:314] = rng.integers(0, 256, size=(36, 64), dtype=np.uint8)
+        frames.append(SampledFrame(10.0 * k, image))
+    return frames
+
+
+def test_the_keyframe_gate_learns_the_webcam_from_keyframes_alone():
+    from pipeline.slide_detector import KeyframeGate, SlideChangeDetector
+
+    keys = _keyframes_with_a_webcam(8)
+    gate = KeyframeGate(SlideChangeDetector())
+    opened = [gate(a, b) for a, b in zip(keys[:-1], keys[1:], strict=True)]
+    # eager until three comparisons have shown the tile moving, then quiet
+    assert opened[:3] == [True, True, True] and not any(opened[3:])
+    # a new line of text on the slide opens its stretch despite the tile
+    changed = keys[-1].image.copy()
+    changed[:] = text_image(["Roadmap", "first point", "second point", "a new third point"])
+    changed[4:40, 250:314] = keys[-1].image[4:40, 250:314]
+    assert gate(keys[-1], SampledFrame(80.0, changed))
+
+
+def test_the_keyframe_gate_does_not_depend_on_what_the_detector_has_seen():
+    from pipeline.slide_detector import KeyframeGate, SlideChangeDetector
+
+    keys = _keyframes_with_a_webcam(8)
+    fed = SlideChangeDetector()
+    for frame in keys:
+        fed.feed(frame)
+    fresh, seasoned = KeyframeGate(SlideChangeDetector()), KeyframeGate(fed)
+    assert [fresh(a, b) for a, b in zip(keys[:-1], keys[1:], strict=True)] == [
+        seasoned(a, b) for a, b in zip(keys[:-1], keys[1:], strict=True)
+    ]

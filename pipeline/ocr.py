@@ -128,8 +128,9 @@ class ScreenReader:
         inked = ink_extent(image, region)
         if inked is None:
             return []
-        # the scale the whole region would be detected at: cropping must not enlarge it
-        scale = min(1.0, DETECT_SIDE / max(region[2], region[3]))
+        # every region at the scale the whole frame is detected at: text keeps one size for
+        # the detector whatever the region, and a small region costs by its own area
+        scale = min(1.0, DETECT_SIDE / max(image.shape[0], image.shape[1]))
         x, y, w, h = inked
         crop = np.ascontiguousarray(image[y : y + h, x : x + w])
         if scale < 1.0:

@@ -44,6 +44,10 @@ class TranscribeSettings:
     vad_filter: bool = True
     #: CPU threads for inference; 0 = all cores
     threads: int = 0
+    #: stretches of speech (up to 30 s each, found by the VAD) decoded together; 1 decodes
+    #: them one after another. Batching runs the model on fuller matrices: about 1.3x faster
+    #: on one CPU core, more on a GPU. Needs vad_filter
+    batch_size: int = 4
     #: audio is decoded and transcribed in windows of about this many seconds, cut at quiet
     #: moments, so memory stays flat however long the recording is
     window_seconds: float = 300.0

@@ -1,5 +1,7 @@
 """Transcribe stage: faster-whisper on the audio track -> transcript.json, captions.srt,
-captions.vtt. VAD filter on, word timestamps, int8 on CPU, float16 on CUDA."""
+captions.vtt. VAD filter on, word timestamps, int8 on CPU, float16 on CUDA. Stretches of speech
+are decoded in batches (faster-whisper's BatchedInferencePipeline); its segments span up to
+30 s, so they are cut into sentences by their words' punctuation and pauses."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ class TranscriptionOptions:
     vad_filter: bool
     threads: int
     window_seconds: float
+    batch_size: int
 
 
 def cuda_available() -> bool:
@@ -65,6 +68,8 @@ def resolve_options(cfg: TranscribeSettings, threads: int | None = None) -> Tran
         vad_filter=cfg.vad_filter,
         threads=threads,
         window_seconds=cfg.window_seconds,
+        # batches are stretches the VAD found: without it, one after another
+        batch_size=max(1, cfg.batch_size) if cfg.vad_filter else 1,
     )
 
 
@@ -85,29 +90,58 @@ def load_whisper(resolved: ResolvedModel, options: TranscriptionOptions):
         ) from exc
 
 
-def _segment_record(index: int, seg, offset: float) -> dict[str, Any]:
-    """One faster-whisper segment as transcript.json stores it, times shifted by `offset`."""
-    words = [
-        {
-            "start": round(w.start + offset, 3),
-            "end": round(w.end + offset, 3),
-            "word": w.word,
-            "probability": round(w.probability, 4),
-        }
-        for w in (seg.words or [])
+#: a sentence ends with one of these (closing quotes and brackets after it are kept)
+SENTENCE_END = (".", "?", "!")
+#: a pause this long between two words ends a segment too
+PAUSE_SECONDS = 1.0
+
+
+def split_sentences(words: list[Any]) -> list[list[Any]]:
+    """Cut a segment's words (faster-whisper Word: start, end, word) into sentences: after a
+    word ending a sentence, and at a pause of PAUSE_SECONDS or more."""
+    pieces: list[list[Any]] = [[]]
+    for i, w in enumerate(words):
+        if pieces[-1] and w.start - words[i - 1].end >= PAUSE_SECONDS:
+            pieces.append([])
+        pieces[-1].append(w)
+        if w.word.rstrip().rstrip("\"')]").endswith(SENTENCE_END):
+            pieces.append([])
+    return [p for p in pieces if p]
+
+
+def _segment_records(first_id: int, seg, offset: float) -> list[dict[str, Any]]:
+    """One faster-whisper segment as transcript.json stores it, cut into sentences, times
+    shifted by `offset`."""
+    pieces = split_sentences(seg.words) if seg.words else []
+    if len(pieces) <= 1:
+        return [_record(first_id, seg.start, seg.end, seg.text, seg.words or [], offset)]
+    return [
+        _record(first_id + i, p[0].start, p[-1].end, "".join(w.word for w in p), p, offset)
+        for i, p in enumerate(pieces)
     ]
+
+
+def _record(index: int, start: float, end: float, text: str, words, offset: float) -> dict:
     return {
         "id": index,
-        "start": round(seg.start + offset, 3),
-        "end": round(seg.end + offset, 3),
-        "text": seg.text.strip(),
-        "words": words,
+        "start": round(start + offset, 3),
+        "end": round(end + offset, 3),
+        "text": text.strip(),
+        "words": [
+            {
+                "start": round(w.start + offset, 3),
+                "end": round(w.end + offset, 3),
+                "word": w.word,
+                "probability": round(w.probability, 4),
+            }
+            for w in words
+        ],
     }
 
 
 class TranscribeStage(Stage):
     name = "transcribe"
-    version = 2
+    version = 3
     needs = ("media.json",)
     #: only the probe is needed: transcription overlaps the video stages
     after = ("probe",)
@@ -126,6 +160,10 @@ class TranscribeStage(Stage):
         options = resolve_options(ctx.settings.transcribe, ctx.threads)
         resolved = resolve_model(options.model)
         model = load_whisper(resolved, options)
+        if options.batch_size > 1:
+            from faster_whisper import BatchedInferencePipeline
+
+            batched = BatchedInferencePipeline(model)
         total = ctx.media.duration if ctx.media else None
         segments: list[dict[str, Any]] = []
         words: list[Word] = []
@@ -134,20 +172,25 @@ class TranscribeStage(Stage):
         trimmer = HeapTrimmer()
         for window in iter_speech_windows(ctx.recording, options.window_seconds):
             trimmer.tick()
-            segments_iter, info = model.transcribe(
-                window.samples,
-                language=options.language or None,
-                beam_size=options.beam_size,
-                vad_filter=options.vad_filter,
-                word_timestamps=True,
-                condition_on_previous_text=False,
-            )
+            common = {
+                "language": options.language or None,
+                "beam_size": options.beam_size,
+                "vad_filter": options.vad_filter,
+                "word_timestamps": True,
+                "condition_on_previous_text": False,
+            }
+            if options.batch_size > 1:
+                segments_iter, info = batched.transcribe(
+                    window.samples, batch_size=options.batch_size, **common
+                )
+            else:
+                segments_iter, info = model.transcribe(window.samples, **common)
             detected = info.language
             for seg in segments_iter:
-                segment = _segment_record(len(segments), seg, window.start)
-                segments.append(segment)
-                words.extend(Word(w["start"], w["end"], w["word"]) for w in segment["words"])
-                ctx.progress(min(segment["end"], total or segment["end"]), total)
+                for segment in _segment_records(len(segments), seg, window.start):
+                    segments.append(segment)
+                    words.extend(Word(w["start"], w["end"], w["word"]) for w in segment["words"])
+                ctx.progress(min(segments[-1]["end"], total or segments[-1]["end"]), total)
             duration = window.end
             ctx.progress(duration, total)
 

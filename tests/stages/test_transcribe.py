@@ -115,3 +115,37 @@ def test_short_windows_give_the_same_words_in_order(tmp_path, talk_mp4, talk_tru
     starts = [w["start"] for s in transcript["segments"] for w in s["words"]]
     assert starts == sorted(starts)
     assert starts[-1] > 45  # times are offset by each window's start
+
+
+def test_segments_are_sentences(transcribed):
+    """Batched decoding gives segments of up to 30 s; they are stored as sentences (what
+    chapters and the review page quote), each timed by its own words."""
+    workdir, _ = transcribed
+    transcript = json.loads((workdir / "transcript.json").read_text())
+    assert transcript["options"]["batch_size"] == 4
+    segments = transcript["segments"]
+    assert len(segments) >= 8
+    for seg in segments:
+        assert seg["words"], seg
+        assert seg["start"] == seg["words"][0]["start"] and seg["end"] == seg["words"][-1]["end"]
+        assert seg["text"] == "".join(w["word"] for w in seg["words"]).strip()
+        # a sentence end only at the end of a segment
+        assert not any(re.search(r"[.?!]$", w["word"].strip()) for w in seg["words"][:-1]), seg
+        assert seg["end"] - seg["start"] < 30
+
+
+def test_one_after_another_decoding_gives_the_same_text(tmp_path, talk_mp4, talk_truth):
+    """batch_size 1 (faster-whisper's sequential decoding) is still a working choice."""
+    result = run_pipeline(
+        "transcribe",
+        str(talk_mp4),
+        "--out",
+        str(tmp_path),
+        "-q",
+        env={"PIPELINE_TRANSCRIBE_BATCH_SIZE": "1"},
+    )
+    assert result.code == 0, result.stderr
+    transcript = json.loads((tmp_path / "talk" / "transcript.json").read_text())
+    assert transcript["options"]["batch_size"] == 1
+    wer = jiwer.wer(_normalise(talk_truth["text"]), _normalise(transcript["text"]))
+    assert wer <= 0.15, transcript["text"]

@@ -105,12 +105,14 @@ def watch_screen(
     width: int,
     height: int,
     threads: int = 0,
+    source_fps: float = 0.0,
     progress: Callable[[float], None] | None = None,
 ) -> PassStats:
     """Decode `path` once (gray, full resolution) and feed each watcher its samples. A
     stretch between two keyframes is decoded frame by frame when any watcher's `differs`
-    says so (every watcher is asked about every pair: gates keep a history). Raises
-    MediaError when ffmpeg fails."""
+    says so (every watcher is asked about every pair: gates keep a history). `source_fps`
+    is the stream's frame rate (at 20 fps or more only reference frames are decoded, see
+    sample_frames_gated). Raises MediaError when ffmpeg fails."""
     if not watchers:
         raise ValueError("watch_screen needs at least one watcher")
     stats = PassStats()
@@ -124,8 +126,9 @@ def watch_screen(
 
     due = [0.0] * len(watchers)
     samples = sample_frames_gated(
-        path, keyframes, gate, fps=fps, width=width, height=height, threads=threads
-    )
+        path, keyframes, gate, fps=fps, width=width, height=height, threads=threads,
+        source_fps=source_fps,
+    )  # fmt: skip
     for frame in read_ahead(samples, READ_AHEAD):
         stats.samples += 1
         for i, watcher in enumerate(watchers):

@@ -20,8 +20,9 @@ from pipeline.settings import Settings
 from pipeline.workspace import Workspace
 
 SCREEN_FINDINGS_JSON = "screen-findings.json"
-#: bump when detectors change what they find (re-scans cached recordings)
-DETECTORS_VERSION = 1
+#: bump when detectors, or how the screen is sampled, change what is found (re-scans cached
+#: recordings)
+DETECTORS_VERSION = 2
 
 
 def screen_params(settings: Settings) -> dict[str, Any]:

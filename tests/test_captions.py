@@ -57,6 +57,9 @@ def test_split_sentences_cuts_after_sentence_ends_and_at_pauses():
     ]  # fmt: skip
     pieces = split_sentences(words)
     assert ["".join(x.word for x in p) for p in pieces] == [
-        " Hello there.", ' Is it "on?"', " Yes", " good"
+        " Hello there.",
+        ' Is it "on?"',
+        " Yes",
+        " good",
     ]
     assert split_sentences([]) == []

@@ -61,6 +61,12 @@ def video_size(path: Path) -> tuple[int, int]:
         raise CorruptMediaError(f"cannot open {Path(path).name}: {exc}") from exc
 
 
+#: below this frame rate the frames a reference-only decode skips (at most two in a row with
+#: x264's defaults) are too long a gap (0.2 s at 10 fps: a scrolling page moves unevenly from
+#: sample to sample); such streams are decoded whole
+MIN_REFERENCE_ONLY_FPS = 20.0
+
+
 def iter_frames(
     path: Path,
     fps: float = 2.0,
@@ -71,9 +77,17 @@ def iter_frames(
     end: float | None = None,
     size: tuple[int, int] | None = None,
     threads: int = 0,
+    reference_only: bool = False,
 ) -> Iterator[SampledFrame]:
     """Yield frames of `path` sampled `fps` times a second, scaled to `width` px (aspect
     kept; 0 = full size), gray (HxW) or RGB (HxWx3), from `start` to `end` seconds.
+
+    `reference_only` decodes only the frames other frames are predicted from (ffmpeg's
+    `-skip_frame noref`): the B-frames nothing refers to are dropped undecoded, about half
+    of the decoding work on x264's default streams, and the frames that are decoded are
+    exactly what a full decode gives. A sample is then the last decoded frame at its time:
+    never a later picture, at most the skipped frames (two at x264's defaults: 67 ms at
+    30 fps) older.
 
     `size` is the source (width, height) when the caller knows it (media.json); otherwise
     it is probed. Sample i is the source frame shown at `start + i / fps`; its `time` says
@@ -88,6 +102,8 @@ def iter_frames(
     channels = 1 if gray else 3
     frame_bytes = out_w * out_h * channels
     args = ["-threads", str(threads)]
+    if reference_only:
+        args += ["-skip_frame", "noref"]
     if start > 0:
         args += ["-ss", f"{start:.3f}"]
     if end is not None:
@@ -169,6 +185,7 @@ def iter_frames_gated(
     size: tuple[int, int] | None = None,
     min_keyframe_interval: float = 2.0,
     threads: int = 0,
+    reference_only: bool = False,
 ) -> Iterator[SampledFrame]:
     """Yield samples like `iter_frames`, in time order, but decode densely only where the
     picture changes: every keyframe is yielded, and the span between two keyframes is
@@ -178,12 +195,15 @@ def iter_frames_gated(
     also consult the stream's packet sizes (pipeline.media.activity) to catch it.
 
     With keyframes closer than `min_keyframe_interval` on average (nothing to gain), or
-    fewer than two, this is `iter_frames`. Raises MediaError when ffmpeg fails.
+    fewer than two, this is `iter_frames`. `reference_only` as for `iter_frames`. Raises
+    MediaError when ffmpeg fails.
     """
     times = sorted(keyframe_times)
     mean_interval = (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else 0.0
     if len(times) < 2 or mean_interval < min_keyframe_interval:
-        yield from iter_frames(path, fps, width, gray=gray, size=size, threads=threads)
+        yield from iter_frames(
+            path, fps, width, gray=gray, size=size, threads=threads, reference_only=reference_only
+        )
         return
     size = size or video_size(path)
     previous: SampledFrame | None = None
@@ -192,7 +212,7 @@ def iter_frames_gated(
         if previous is not None and differs(previous, key):
             for frame in iter_frames(
                 path, fps, width, gray=gray, start=previous.time, end=key.time, size=size,
-                threads=threads,
+                threads=threads, reference_only=reference_only,
             ):  # fmt: skip
                 if last + 1e-6 < frame.time < key.time - 1e-6:
                     last = frame.time
@@ -200,7 +220,10 @@ def iter_frames_gated(
         yield key
         last, previous = key.time, key
     start = previous.time if previous is not None else 0.0
-    for frame in iter_frames(path, fps, width, gray=gray, start=start, size=size, threads=threads):
+    for frame in iter_frames(
+        path, fps, width, gray=gray, start=start, size=size, threads=threads,
+        reference_only=reference_only,
+    ):  # fmt: skip
         if frame.time > last + 1e-6:
             last = frame.time
             yield frame

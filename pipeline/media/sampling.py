@@ -46,18 +46,23 @@ def sample_frames_gated(
     width: int,
     height: int,
     threads: int = 0,
+    source_fps: float = 0.0,
 ) -> Iterator[SampledFrame]:
     """Yield the video's pictures at `fps` per second, gray, at the stream's `width` x
     `height`, decoding frame by frame only the stretches between two
     keyframes for which `differs(keyframe, next keyframe)` is true (see
     pipeline.media.frames.iter_frames_gated); elsewhere only the keyframes are decoded.
-    Samples come in time order. Raises MediaError when ffmpeg fails."""
-    from pipeline.media.frames import iter_frames_gated
+    Inside a stretch only the reference frames are decoded when the stream runs at
+    `source_fps` of MIN_REFERENCE_ONLY_FPS or more (a sample may then show a picture up to two
+    frames older: slides and secrets last seconds). Samples come in time order. Raises MediaError when
+    ffmpeg fails."""
+    from pipeline.media.frames import MIN_REFERENCE_ONLY_FPS, iter_frames_gated
 
     def gate(a, b) -> bool:
         return differs(SampledFrame(a.time, a.image), SampledFrame(b.time, b.image))
 
     for frame in iter_frames_gated(
-        path, keyframes, gate, fps, 0, gray=True, size=(width, height), threads=threads
-    ):
+        path, keyframes, gate, fps, 0, gray=True, size=(width, height), threads=threads,
+        reference_only=source_fps >= MIN_REFERENCE_ONLY_FPS,
+    ):  # fmt: skip
         yield SampledFrame(time=round(frame.time, 3), image=frame.image)

@@ -146,6 +146,7 @@ class ScanStage(Stage):
             width=video.width,
             height=video.height,
             threads=ctx.threads,
+            source_fps=video.fps,
             progress=lambda t: ctx.progress(min(t, duration), duration),
         )
         return watcher.findings(salt, duration), {

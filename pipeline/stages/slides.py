@@ -92,7 +92,7 @@ class SlideWatcher:
 
 class SlidesStage(Stage):
     name = "slides"
-    version = 4
+    version = 5
     needs = ("media.json", ACTIVITY_JSON)
     #: only the probe: slide detection overlaps transcription
     after = ("probe",)
@@ -140,6 +140,7 @@ class SlidesStage(Stage):
             width=width,
             height=height,
             threads=ctx.threads,
+            source_fps=video.fps if video else 0.0,
             progress=lambda t: ctx.progress(t, duration),
         )
         detector.finish()

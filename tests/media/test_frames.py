@@ -87,3 +87,29 @@ def test_gated_sampling_decodes_only_what_changes(talk_mp4):
     assert not [t for t in times if keyframes[0] < t < keyframes[1]]  # never decoded
     assert set(keyframes) <= set(times) and times[-1] > keyframes[-1]  # the tail is sampled
     assert gated[0].image.shape == (90, 160)
+
+
+def test_reference_only_samples_are_exact_frames_at_most_two_early(tmp_path):
+    """Skipping the B-frames nothing refers to (x264 defaults, 30 fps): every sample is
+    bit-exact the full decode's frame at its time or one of the two before it, and frames
+    were indeed skipped."""
+    from pipeline.media.ffmpeg import run_ffmpeg
+
+    clip = tmp_path / "counter.mp4"
+    run_ffmpeg(
+        ["-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30:duration=4",
+         "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", str(clip)],
+        what="make a 30 fps clip with B-frames",
+    )  # fmt: skip
+    full = list(iter_frames(clip, fps=30, width=160))
+    skipped = list(iter_frames(clip, fps=30, width=160, reference_only=True))
+    assert len(skipped) == len(full) == 120
+    repeats = 0
+    for i, sample in enumerate(skipped):
+        assert sample.time == full[i].time
+        matches = [
+            j for j in range(max(0, i - 2), i + 1) if np.array_equal(full[j].image, sample.image)
+        ]
+        assert matches, f"sample {i} is no frame at or up to two before its time"
+        repeats += matches[-1] != i
+    assert repeats >= 30, repeats  # about half the frames are B-frames nothing refers to

@@ -1,12 +1,13 @@
 """Reading a slide's title with OCR (rapidocr, PP-OCR models shipped in its wheel): the
 largest line of text in the top part of the slide. Only that top strip, scaled to 640 px
-wide, is read: a title is large, and a small image is what keeps OCR cheap."""
+wide, is looked at: a title is large, and a small image is what keeps OCR cheap. Lines are
+found first and recognised tallest first, until one reads as a title: usually one line is
+recognised per slide, not all of them."""
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,16 +19,6 @@ log = logging.getLogger(__name__)
 TOP_FRACTION = 0.4
 OCR_WIDTH = 640
 MIN_SCORE = 0.6
-
-
-@dataclass(frozen=True)
-class TextLine:
-    """A line of text read by OCR: its text, height in px (of the OCR image), top y, score."""
-
-    text: str
-    height: float
-    top: float
-    score: float
 
 
 def plausible_title(text: str) -> bool:
@@ -73,8 +64,7 @@ class SlideTitleReader:
                 ) from exc
         return self._engine
 
-    def lines(self, image: np.ndarray) -> list[TextLine]:
-        """Text lines in the top part of `image` (HxWx3 RGB), largest first."""
+    def _top_strip(self, image: np.ndarray) -> np.ndarray:
         from PIL import Image
 
         h, w = image.shape[:2]
@@ -82,21 +72,33 @@ class SlideTitleReader:
         if w > OCR_WIDTH:
             th = max(1, round(top.shape[0] * OCR_WIDTH / w))
             top = np.asarray(Image.fromarray(top).resize((OCR_WIDTH, th), Image.Resampling.BOX))
-        result = self._ocr()(np.ascontiguousarray(top))
-        if result.boxes is None or result.txts is None:
+        return np.ascontiguousarray(top)
+
+    def line_boxes(self, image: np.ndarray) -> list[tuple[np.ndarray, float, float]]:
+        """The text lines found in the top part of `image` (HxWx3 RGB), tallest first: (the
+        line's picture, its height and top y in the scaled strip)."""
+        top = self._top_strip(image)
+        result = self._ocr()(top, use_det=True, use_cls=False, use_rec=False)
+        if getattr(result, "boxes", None) is None:
             return []
-        lines = []
-        for box, text, score in zip(result.boxes, result.txts, result.scores, strict=False):
-            ys = [p[1] for p in box]
-            lines.append(TextLine(text, max(ys) - min(ys), min(ys), float(score)))
-        return sorted(lines, key=lambda ln: -ln.height)
+        found = []
+        for quad in np.asarray(result.boxes):
+            x0, y0 = np.floor(quad.min(axis=0)).astype(int)
+            x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
+            x0, y0 = max(0, x0), max(0, y0)
+            if x1 - x0 >= 2 and y1 - y0 >= 2:
+                crop = np.ascontiguousarray(top[y0:y1, x0:x1])
+                found.append((crop, float(quad[:, 1].max() - quad[:, 1].min()), float(y0)))
+        return sorted(found, key=lambda f: -f[1])
 
     def title(self, image: np.ndarray) -> str | None:
         """The slide's title: the tallest plausible line of text near the top, or None."""
-        for line in self.lines(image):
-            if line.score < MIN_SCORE:
+        for crop, _, _ in self.line_boxes(image):
+            result = self._ocr().recognize_txt([crop])
+            text, score = result.txts[0], float(result.scores[0])
+            if score < MIN_SCORE:
                 continue
-            text = tidy_title(line.text)
+            text = tidy_title(text)
             if plausible_title(text):
                 return text
         return None

@@ -14,14 +14,13 @@ keyframes it is shown and its own history, never from what its watcher has seen 
 from __future__ import annotations
 
 import math
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from pipeline.media.sampling import SampledFrame, sample_frames_gated
+from pipeline.read_ahead import read_ahead
 
 
 class Watcher(Protocol):
@@ -43,50 +42,6 @@ class Watcher(Protocol):
 
 #: samples decoded ahead of the watchers (each a full-resolution gray picture, ~2 MB at 1080p)
 READ_AHEAD = 4
-
-
-def read_ahead(items: Iterator[SampledFrame], depth: int) -> Iterator[SampledFrame]:
-    """Yield `items`, produced by a thread that stays up to `depth` items ahead. An error in
-    the producer is raised here; stopping early stops the producer."""
-    box: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        box.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            box.put(done)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            box.put(exc)
-
-    worker = threading.Thread(target=produce, name="screen-pass-decoder", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = box.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                box.get_nowait()
-            except queue.Empty:
-                worker.join(timeout=0.1)
-        close = getattr(items, "close", None)
-        if close is not None:
-            close()
 
 
 @dataclass
@@ -129,7 +84,7 @@ def watch_screen(
         path, keyframes, gate, fps=fps, width=width, height=height, threads=threads,
         source_fps=source_fps,
     )  # fmt: skip
-    for frame in read_ahead(samples, READ_AHEAD):
+    for frame in read_ahead(samples, READ_AHEAD, name="screen-pass-decoder"):
         stats.samples += 1
         for i, watcher in enumerate(watchers):
             if frame.time + 1e-6 >= due[i]:

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from pipeline.screen_pass import read_ahead
+from pipeline.read_ahead import read_ahead
 
 
 def test_items_come_in_order():

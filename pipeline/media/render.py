@@ -27,10 +27,13 @@ from pipeline.media.encode import (
 )
 from pipeline.media.h264 import AvcConfig, annexb_to_length_prefixed, parse_avcc
 from pipeline.progress import ProgressCallback, no_progress
+from pipeline.read_ahead import read_ahead
 
 log = logging.getLogger(__name__)
 
 MODES = ("blur", "cut")
+#: frames of a re-encoded span decoded (and blurred) ahead of the encoder, on their own thread
+PREPARE_AHEAD = 4
 
 
 class SmartRenderImpossible(MediaError):
@@ -148,28 +151,30 @@ class _VideoPackets:
                     self.encoded += 1
                     yield self._place(out, p.pts, p.pts - plan.delay, stream)
 
-            for frame in src.decode(vs):
-                if frame.pts is None or frame.pts < span.start:
-                    continue
-                if span.end is not None and frame.pts >= span.end:
-                    break
-                span_pts = frame.pts
-                ranges = plan.redacted.get(frame.pts)
-                if ranges and self.mode == "cut":
-                    continue
-                if ranges:
-                    boxes = [b for r in ranges if r.regions for b in r.regions]
-                    whole = any(r.regions is None for r in ranges)
-                    frame = blur_frame(frame, None if whole else boxes)
-                else:
-                    frame = (
-                        frame.reformat(format="yuv420p")
-                        if frame.format.name != "yuv420p"
-                        else frame
-                    )
-                frame.pts = self._out_ts(frame.pts)
-                frame.time_base = plan.time_base
-                frame.pict_type = av.video.frame.PictureType.NONE
+            def prepared() -> Iterator:
+                """The span's frames ready for the encoder (blurred where redacted), with
+                their source pts: made on a thread of their own, ahead of the encoder."""
+                for frame in src.decode(vs):
+                    if frame.pts is None or frame.pts < span.start:
+                        continue
+                    if span.end is not None and frame.pts >= span.end:
+                        break
+                    span_pts = frame.pts
+                    ranges = plan.redacted.get(frame.pts)
+                    if ranges and self.mode == "cut":
+                        continue
+                    if ranges:
+                        boxes = [b for r in ranges if r.regions for b in r.regions]
+                        whole = any(r.regions is None for r in ranges)
+                        frame = blur_frame(frame, None if whole else boxes)
+                    elif frame.format.name != "yuv420p":
+                        frame = frame.reformat(format="yuv420p")
+                    frame.pts = self._out_ts(frame.pts)
+                    frame.time_base = plan.time_base
+                    frame.pict_type = av.video.frame.PictureType.NONE
+                    yield frame, span_pts
+
+            for frame, span_pts in read_ahead(prepared(), PREPARE_AHEAD, name="span-decoder"):
                 yield from encoded(frame)
                 self.done = done_before + float((span_pts - span.start) * plan.time_base)
                 self.progress(self.done, self.total)

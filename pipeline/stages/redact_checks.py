@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -93,10 +94,14 @@ def verify_render(
     """Run every check on `output`. Returns {check name: {"ok", "detail"}}."""
     assert media.video is not None
     frame = report.frame_duration or 1.0 / media.video.fps
-    source = stream_facts(Path(media.path))
-    facts = stream_facts(output)
-    checks: dict[str, dict[str, Any]] = {}
     cut = Timeline(report.redacted if mode == "cut" else [])
+    # the packet-level facts of both files are read on a thread of their own while the
+    # re-encoded spans are decoded here (demuxing and decoding both release the GIL)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stream-facts") as pool:
+        facts_of = pool.map(stream_facts, [Path(media.path), output])
+        span_checks = _check_spans(output, report, ranges, cut, frame, mode, ocr_samples)
+        source, facts = facts_of
+    checks: dict[str, dict[str, Any]] = {}
 
     checks["timestamps"] = _check(facts.monotonic, "video timestamps increase monotonically")
     checks["frame_count"] = _check(
@@ -124,6 +129,45 @@ def verify_render(
             f"(tolerance {tolerance * 1000:.0f} ms)",
         )
 
+    errors, gaps, sharp, ocr_hits = span_checks
+    checks["decodes"] = _check(
+        not errors,
+        f"{len(report.spans)} re-encoded span(s) and joins decode cleanly"
+        if not errors
+        else f"decoder errors: {errors[0]}",
+    )
+    checks["no_frozen_or_duplicate_frames"] = _check(
+        not gaps,
+        "frame timing regular across joins" if not gaps else f"irregular frames near {gaps[0]}",
+    )
+    if mode == "blur":
+        checks["blurred_smooth"] = _check(
+            not sharp,
+            "no edges left in the blurred areas (first, middle, last frame)"
+            if not sharp
+            else f"edges remain in a blurred area at {sharp[0]}",
+        )
+    if mode == "blur" and ocr_samples > 0:
+        checks["ocr_blurred"] = _check(
+            not ocr_hits,
+            "OCR reads no text in the blurred areas"
+            if not ocr_hits
+            else f"OCR still reads text at {ocr_hits[0]}",
+        )
+    return checks
+
+
+def _check_spans(
+    output: Path,
+    report: RenderReport,
+    ranges: Sequence[RedactionRange],
+    cut: Timeline,
+    frame: float,
+    mode: str,
+    ocr_samples: int,
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Decode each re-encoded span of `output` with its joins: decoder errors, irregular
+    frame timing, blurred areas with edges left, blurred areas OCR still reads."""
     errors: list[str] = []
     gaps: list[str] = []
     ocr_hits: list[str] = []
@@ -152,28 +196,4 @@ def verify_render(
                     found = read_text(area) if t in ocr_at else []
                     if found:
                         ocr_hits.append(f"{t:.2f} s: {len(found)} line(s)")
-    checks["decodes"] = _check(
-        not errors,
-        f"{len(report.spans)} re-encoded span(s) and joins decode cleanly"
-        if not errors
-        else f"decoder errors: {errors[0]}",
-    )
-    checks["no_frozen_or_duplicate_frames"] = _check(
-        not gaps,
-        "frame timing regular across joins" if not gaps else f"irregular frames near {gaps[0]}",
-    )
-    if mode == "blur":
-        checks["blurred_smooth"] = _check(
-            not sharp,
-            "no edges left in the blurred areas (first, middle, last frame)"
-            if not sharp
-            else f"edges remain in a blurred area at {sharp[0]}",
-        )
-    if mode == "blur" and ocr_samples > 0:
-        checks["ocr_blurred"] = _check(
-            not ocr_hits,
-            "OCR reads no text in the blurred areas"
-            if not ocr_hits
-            else f"OCR still reads text at {ocr_hits[0]}",
-        )
-    return checks
+    return errors, gaps, sharp, ocr_hits

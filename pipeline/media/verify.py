@@ -4,6 +4,7 @@ stream ends) and chosen windows decoded with decoder errors captured."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,27 +81,58 @@ def stream_facts(path: Path) -> StreamFacts:
         raise CorruptMediaError(f"cannot read back {path.name}: {exc}") from exc
 
 
+#: a window at least this long is decoded in two halves at once (two single-threaded
+#: decoders on two threads: each logs on its own thread, which FFmpeg's threaded decoding
+#: with a log capture cannot do safely)
+SPLIT_SECONDS = 8.0
+
+
 def decode_window(
     path: Path, start: float, end: float, keep: Sequence[float] = (), *, rgb: bool = False
 ) -> DecodedWindow:
     """Decode the frames of `path` shown in [start, end) seconds, capturing decoder errors.
-    Pictures are kept for the frames shown at the times in `keep` (gray unless `rgb`).
+    Pictures are kept for the frames shown at the times in `keep` (gray unless `rgb`). A
+    window of SPLIT_SECONDS or more is decoded in two halves on two threads (the second
+    from the keyframe before its start).
 
     Raises CorruptMediaError when the file cannot be opened.
     """
+    import av.logging
+
+    previous = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)
+    try:
+        if end - start < SPLIT_SECONDS:
+            return _decode_part(path, start, end, keep, rgb)
+        middle = (start + end) / 2
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode-window") as pool:
+            first, second = pool.map(
+                lambda part: _decode_part(path, *part, keep, rgb),
+                [(start, middle), (middle, end)],
+            )
+    finally:
+        av.logging.set_level(previous)
+    return DecodedWindow(
+        times=first.times + second.times,
+        errors=first.errors + second.errors,
+        pictures={**second.pictures, **first.pictures},
+    )
+
+
+def _decode_part(
+    path: Path, start: float, end: float, keep: Sequence[float], rgb: bool
+) -> DecodedWindow:
     import av
     import av.logging
 
     window = DecodedWindow()
     wanted = sorted(keep)
-    previous = av.logging.get_level()
-    av.logging.set_level(av.logging.ERROR)
     try:
         with av.logging.Capture() as logs, av.open(str(path)) as src:
             v = src.streams.video[0]
             # one decoding thread: with FFmpeg's log routed into Python (the capture), a
             # worker thread logging while the decoding thread holds the GIL deadlocks
-            # (PyAV issues #751, #909); windows are a few seconds, so little is lost
+            # (PyAV issues #751, #909)
             v.codec_context.thread_count = 1
             src.seek(int(max(start, 0) / v.time_base), stream=v, backward=True, any_frame=False)
             prev = None
@@ -108,7 +140,7 @@ def decode_window(
                 t = float(frame.pts * v.time_base)
                 if t >= end:
                     break
-                if frame.is_corrupt:
+                if frame.is_corrupt and t >= start - 1e-6:
                     window.errors.append(f"corrupt frame at {t:.3f} s")
                 if prev is not None:
                     _keep_shown(window, wanted, prev, t, rgb)
@@ -122,8 +154,6 @@ def decode_window(
         ]
     except av.error.FFmpegError as exc:
         raise CorruptMediaError(f"cannot decode {path.name}: {exc}") from exc
-    finally:
-        av.logging.set_level(previous)
     return window
 
 

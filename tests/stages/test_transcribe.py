@@ -149,3 +149,17 @@ def test_one_after_another_decoding_gives_the_same_text(tmp_path, talk_mp4, talk
     assert transcript["options"]["batch_size"] == 1
     wer = jiwer.wer(_normalise(talk_truth["text"]), _normalise(transcript["text"]))
     assert wer <= 0.15, transcript["text"]
+
+
+def test_asking_for_a_gpu_that_is_not_there_is_one_clear_line(tmp_path, talk_mp4):
+    """--device cuda on a machine without one: exit non-zero, one line saying what to do."""
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("this machine has a CUDA device")
+    result = run_pipeline("transcribe", str(talk_mp4), "--out", str(tmp_path), "--device", "cuda")
+    assert result.code != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "on cuda" in lines[0] and "--device cpu" in lines[0]
+    assert not (tmp_path / "talk" / "transcript.json").exists()

@@ -114,19 +114,26 @@ class Runner:
     def _forced(self, stage: Stage) -> bool:
         return FORCE_ALL in self.force or bool({stage.name, *stage.forced_with} & self.force)
 
-    def cache_key(
-        self, stage: Stage, recording_fp: str, planned: frozenset[str] = frozenset()
-    ) -> tuple[str, dict[str, Any], dict[str, str]]:
-        """The key that decides whether a stage's earlier outputs still hold."""
-        params = {**stage.params(self.settings), **stage.plan_params(planned, self.settings)}
+    def cache_keys(
+        self, stage: Stage, recording_fp: str, planned: frozenset[str]
+    ) -> tuple[list[str], dict[str, Any], dict[str, str]]:
+        """Every key under which earlier outputs serve this run (the run's own first), with
+        the run's own params and the inputs' fingerprints."""
         inputs = {}
         for name in stage.needs:
             path = self.workspace.path(name)
             inputs[name] = fingerprint_artifact(path) if path.is_file() else "missing"
-        key = fingerprint_value(
-            {"stage": stage.name, "version": stage.version, "params": params, "recording": recording_fp, "inputs": inputs}
-        )
-        return key, params, inputs
+        variants = [
+            {**stage.params(self.settings), **extra}
+            for extra in stage.accepted_plan_params(planned, self.settings)
+        ]
+        keys = [
+            fingerprint_value(
+                {"stage": stage.name, "version": stage.version, "params": params, "recording": recording_fp, "inputs": inputs}
+            )
+            for params in variants
+        ]
+        return keys, variants[0], inputs
 
     def run(self, stages: list[Stage]) -> RunSummary:
         """Run `stages`. Returns the summary; after a stage fails, waits for the stages already
@@ -199,13 +206,14 @@ class Runner:
             self.reporter.stage_finished(stage.name, "not applicable", 0.0, reason)
             return StageOutcome(stage.name, "not applicable", note=reason)
 
-        key, params, inputs = self.cache_key(stage, recording_fp, planned)
+        keys, params, inputs = self.cache_keys(stage, recording_fp, planned)
+        key = keys[0]
         record = self.workspace.stage_record(stage.name)
         if (
             not self._forced(stage)
             and record
             and record.get("status") == "done"
-            and record.get("key") == key
+            and record.get("key") in keys
             and self.workspace.outputs_intact(record)
         ):
             self.reporter.stage_finished(stage.name, "skipped", 0.0, "unchanged since last run")

@@ -68,6 +68,14 @@ class Stage(ABC):
         key): e.g. the slides pass reads the screen for the scan when both run."""
         return {}
 
+    def accepted_plan_params(
+        self, planned: frozenset[str], settings: Settings
+    ) -> list[dict[str, Any]]:
+        """Every `plan_params` whose earlier outputs also serve this plan, the plan's own
+        first (what a new run records): e.g. a slides pass that also read the screen for
+        the scan wrote the same slides.json as one that did not."""
+        return [self.plan_params(planned, settings)]
+
     def skip_reason(self, ctx: StageContext) -> str | None:
         """Why this stage does not apply to this recording (e.g. no audio), or None."""
         return None

@@ -102,6 +102,13 @@ class SlidesStage(Stage):
     def plan_params(self, planned: frozenset[str], settings: Settings) -> dict[str, Any]:
         return {"screen": screen_params(settings)} if "scan" in planned else {}
 
+    def accepted_plan_params(
+        self, planned: frozenset[str], settings: Settings
+    ) -> list[dict[str, Any]]:
+        # slides.json is the same whether or not the pass also read the screen for the scan
+        own = self.plan_params(planned, settings)
+        return [own] if "scan" in planned else [own, {"screen": screen_params(settings)}]
+
     def params(self, settings: Settings) -> dict[str, Any]:
         return {
             "sample_fps": settings.slides.sample_fps,

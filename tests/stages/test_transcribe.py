@@ -18,6 +18,18 @@ def _normalise(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9' ]", " ", text).split())
 
 
+def _transcribe_alone(out, talk_mp4, **env) -> dict:
+    """`pipeline transcribe` of the talk with settings from the environment: its transcript."""
+    result = run_pipeline("transcribe", str(talk_mp4), "--out", str(out), "-q", env=env)
+    assert result.code == 0, result.stderr
+    return json.loads((out / "talk" / "transcript.json").read_text())
+
+
+def _assert_known_speech(transcript: dict, talk_truth: dict) -> None:
+    wer = jiwer.wer(_normalise(talk_truth["text"]), _normalise(transcript["text"]))
+    assert wer <= 0.15, f"WER {wer:.3f}: {transcript['text']}"
+
+
 @pytest.fixture(scope="module")
 def transcribed(tmp_path_factory, talk_mp4):
     out = tmp_path_factory.mktemp("out")
@@ -29,8 +41,7 @@ def transcribed(tmp_path_factory, talk_mp4):
 def test_transcript_matches_the_known_speech(transcribed, talk_truth):
     workdir, _ = transcribed
     transcript = json.loads((workdir / "transcript.json").read_text())
-    wer = jiwer.wer(_normalise(talk_truth["text"]), _normalise(transcript["text"]))
-    assert wer <= 0.15, f"WER {wer:.3f}: {transcript['text']}"
+    _assert_known_speech(transcript, talk_truth)
     assert transcript["model"]["name"] == "tiny.en"
     assert transcript["options"]["compute_type"] == "int8"
     assert transcript["options"]["vad_filter"] is True
@@ -99,19 +110,9 @@ def test_rerun_skips_and_force_redoes(transcribed, talk_mp4):
 def test_short_windows_give_the_same_words_in_order(tmp_path, talk_mp4, talk_truth):
     """Transcribing in 15 s windows (how a long recording stays flat in memory) keeps the text
     and keeps times ascending across window boundaries."""
-    result = run_pipeline(
-        "transcribe",
-        str(talk_mp4),
-        "--out",
-        str(tmp_path),
-        "-q",
-        env={"PIPELINE_TRANSCRIBE_WINDOW_SECONDS": "15"},
-    )
-    assert result.code == 0, result.stderr
-    transcript = json.loads((tmp_path / "talk" / "transcript.json").read_text())
+    transcript = _transcribe_alone(tmp_path, talk_mp4, PIPELINE_TRANSCRIBE_WINDOW_SECONDS="15")
     assert transcript["options"]["window_seconds"] == 15
-    wer = jiwer.wer(_normalise(talk_truth["text"]), _normalise(transcript["text"]))
-    assert wer <= 0.15, transcript["text"]
+    _assert_known_speech(transcript, talk_truth)
     starts = [w["start"] for s in transcript["segments"] for w in s["words"]]
     assert starts == sorted(starts)
     assert starts[-1] > 45  # times are offset by each window's start
@@ -136,19 +137,9 @@ def test_segments_are_sentences(transcribed):
 
 def test_one_after_another_decoding_gives_the_same_text(tmp_path, talk_mp4, talk_truth):
     """batch_size 1 (faster-whisper's sequential decoding) is still a working choice."""
-    result = run_pipeline(
-        "transcribe",
-        str(talk_mp4),
-        "--out",
-        str(tmp_path),
-        "-q",
-        env={"PIPELINE_TRANSCRIBE_BATCH_SIZE": "1"},
-    )
-    assert result.code == 0, result.stderr
-    transcript = json.loads((tmp_path / "talk" / "transcript.json").read_text())
+    transcript = _transcribe_alone(tmp_path, talk_mp4, PIPELINE_TRANSCRIBE_BATCH_SIZE="1")
     assert transcript["options"]["batch_size"] == 1
-    wer = jiwer.wer(_normalise(talk_truth["text"]), _normalise(transcript["text"]))
-    assert wer <= 0.15, transcript["text"]
+    _assert_known_speech(transcript, talk_truth)
 
 
 def test_asking_for_a_gpu_that_is_not_there_is_one_clear_line(tmp_path, talk_mp4):

@@ -96,7 +96,9 @@ def _union(a: Box, b: Box) -> Box:
 class FindingTracker:
     """Follows secrets over samples: a reading matches an open track of the same rule when
     it is the same secret read with up to two OCR errors, or when it sits where the track's
-    last box was (a line being typed grows in place)."""
+    last box was (a line being typed grows in place); and a track of another rule when it
+    continues that track's value on the same line (a key being typed is first caught by a
+    looser rule, then, whole, by its own)."""
 
     def __init__(self) -> None:
         self.open: list[ScreenTrack] = []
@@ -112,8 +114,9 @@ class FindingTracker:
                 continue
             matched.add(id(track))
             track.last = t
-            if (confidence, len(value)) > (track.confidence, len(track.value)):
-                track.value, track.confidence = value, confidence
+            if track.rule != rule or (confidence, len(value)) > (track.confidence, len(track.value)):
+                # the longer reading of a secret being typed names it by its own rule
+                track.rule, track.value, track.confidence = rule, value, confidence
             for i, old in enumerate(track.boxes):
                 if _overlap(old, box) > 0.3:
                     track.boxes[i] = _union(old, box)
@@ -133,6 +136,18 @@ class FindingTracker:
         candidates.sort(key=lambda tr: id(tr) in taken)
         for track in candidates:
             if similar(norm, normalise(track.value)) or _overlap(track.boxes[-1], box) > 0.6:
+                return track
+        # a secret being typed: its first characters matched a looser rule (a generic
+        # assignment), the whole of it a more specific one, on the same line
+        for track in self.open:
+            typed = normalise(track.value)
+            if (
+                track.rule != rule
+                and id(track) not in taken
+                and len(norm) > len(typed)
+                and norm.startswith(typed)
+                and _overlap(track.boxes[-1], box) > 0.3
+            ):
                 return track
         return None
 

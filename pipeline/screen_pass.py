@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pipeline.media.frames import reference_only_pays
 from pipeline.media.sampling import SampledFrame, sample_frames_gated
 from pipeline.read_ahead import read_ahead
 
@@ -50,6 +51,9 @@ class PassStats:
     samples: int = 0
     #: seconds of video decoded frame by frame (the stretches some watcher opened)
     opened_seconds: float = 0.0
+    #: "reference frames" when the opened stretches skipped the frames nothing refers to,
+    #: else "every frame"
+    decoding: str = "every frame"
 
 
 def watch_screen(
@@ -71,6 +75,8 @@ def watch_screen(
     if not watchers:
         raise ValueError("watch_screen needs at least one watcher")
     stats = PassStats()
+    if reference_only_pays(source_fps):
+        stats.decoding = "reference frames"
     fps = max(w.fps for w in watchers)
 
     def gate(a: SampledFrame, b: SampledFrame) -> bool:

@@ -67,6 +67,11 @@ def video_size(path: Path) -> tuple[int, int]:
 MIN_REFERENCE_ONLY_FPS = 20.0
 
 
+def reference_only_pays(source_fps: float) -> bool:
+    """Whether decoding only the reference frames suits a stream of `source_fps`."""
+    return source_fps >= MIN_REFERENCE_ONLY_FPS
+
+
 def iter_frames(
     path: Path,
     fps: float = 2.0,

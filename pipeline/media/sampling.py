@@ -56,13 +56,13 @@ def sample_frames_gated(
     `source_fps` of MIN_REFERENCE_ONLY_FPS or more (a sample may then show a picture up to two
     frames older: slides and secrets last seconds). Samples come in time order. Raises MediaError when
     ffmpeg fails."""
-    from pipeline.media.frames import MIN_REFERENCE_ONLY_FPS, iter_frames_gated
+    from pipeline.media.frames import iter_frames_gated, reference_only_pays
 
     def gate(a, b) -> bool:
         return differs(SampledFrame(a.time, a.image), SampledFrame(b.time, b.image))
 
     for frame in iter_frames_gated(
         path, keyframes, gate, fps, 0, gray=True, size=(width, height), threads=threads,
-        reference_only=source_fps >= MIN_REFERENCE_ONLY_FPS,
+        reference_only=reference_only_pays(source_fps),
     ):  # fmt: skip
         yield SampledFrame(time=round(frame.time, 3), image=frame.image)

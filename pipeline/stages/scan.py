@@ -114,6 +114,7 @@ class ScanStage(Stage):
                 **by_source,
                 "frames_sampled": stats.get("frames_sampled", 0),
                 "decoded_seconds": stats.get("decoded_seconds", 0.0),
+                "decoding": stats.get("decoding", "every frame"),
                 "frames_ocr": stats.get("frames_ocr", 0),
                 "regions_read": stats.get("regions_read", 0),
                 "lines_recognised": stats.get("lines_recognised", 0),
@@ -152,6 +153,7 @@ class ScanStage(Stage):
         return watcher.findings(salt, duration), {
             **watcher.stats(),
             "decoded_seconds": round(stats.opened_seconds, 1),
+            "decoding": stats.decoding,
         }
 
 

@@ -181,7 +181,7 @@ class SlidesStage(Stage):
         outputs = []
         if screen is not None:
             salt = ctx.workspace.load_manifest().get("recording", {}).get("fingerprint", "")
-            stats = {**screen.stats(), "decoded_seconds": decoded}
+            stats = {**screen.stats(), "decoded_seconds": decoded, "decoding": passed.decoding}
             write_screen_findings(
                 ctx.workspace,
                 screen.findings(salt, duration or 0.0),
@@ -208,6 +208,7 @@ class SlidesStage(Stage):
                 "slides": len(changes),
                 "decoded_seconds": decoded,
                 "samples": passed.samples,
+                "decoding": passed.decoding,
                 "screen_scanned": screen is not None,
             },
         )

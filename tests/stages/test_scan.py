@@ -211,3 +211,29 @@ def test_redaction_ranges_cover_every_planted_secret(scanned):
             active = [r for r in ranges if r.start <= t < r.end]
             assert active, f"{planted['rule']} not redacted at {t}"
             assert _coverage(active[0].regions, planted["box"]) >= 0.99
+
+
+def test_at_30_fps_decoding_reference_frames_only_misses_no_secret(tmp_path_factory):
+    """The fixture made a 30 fps H.264 stream with B-frames and a keyframe every 10 s, as
+    Zoom writes: the screen pass decodes only reference frames, and still every planted
+    secret is found on time (the token shown for 2 s included)."""
+    from tests.conftest import derive_media
+
+    folder = tmp_path_factory.mktemp("leak30")
+    derive_media(
+        LEAK, folder / "leak.mp4",
+        "-r", "30", "-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-g", "300",
+        "-c:a", "copy",
+    )  # fmt: skip
+    result = run_pipeline("scan", str(folder / "leak.mp4"), "--out", str(folder / "out"), "-q")
+    assert result.code == 0, result.stderr[-2000:]
+    work = folder / "out" / "leak"
+    summary = json.loads((work / "manifest.json").read_text())["stages"]["scan"]["summary"]
+    assert summary["decoding"] == "reference frames"
+    assert summary["decoded_seconds"] < TRUTH["duration"]  # the gate still skipped stretches
+    screen = [f for f in json.loads((work / "flags.json").read_text())["findings"] if f["source"] == "screen"]
+    for planted in TRUTH["screen"]:
+        found = [f for f in screen if f["rule"] == planted["rule"]]
+        assert len(found) == 1, (planted["rule"], found)
+        assert -2.5 <= found[0]["start"] - planted["start"] <= 1.0
+        assert abs(found[0]["end"] - planted["end"]) <= 1.0

@@ -73,6 +73,12 @@ def resolve_options(cfg: TranscribeSettings, threads: int | None = None) -> Tran
     )
 
 
+def recorded_options(options: TranscriptionOptions) -> dict[str, Any]:
+    """The options that shape a transcript (the thread count changes speed, not the words:
+    left out, so a transcript made on more cores is the same file)."""
+    return {k: v for k, v in asdict(options).items() if k != "threads"}
+
+
 def load_whisper(resolved: ResolvedModel, options: TranscriptionOptions):
     from faster_whisper import WhisperModel
 
@@ -148,8 +154,7 @@ class TranscribeStage(Stage):
 
     def params(self, settings: Settings) -> dict[str, Any]:
         options = resolve_options(settings.transcribe)
-        # thread count changes speed, not output
-        return {k: v for k, v in asdict(options).items() if k != "threads"}
+        return recorded_options(options)
 
     def skip_reason(self, ctx: StageContext) -> str | None:
         if ctx.media is not None and not ctx.media.has_audio:
@@ -198,7 +203,7 @@ class TranscribeStage(Stage):
             "language": options.language or detected or "unknown",
             "duration": round(duration, 3),
             "model": {"name": resolved.name, "source": resolved.source},
-            "options": asdict(options),
+            "options": recorded_options(options),
             "text": " ".join(s["text"] for s in segments),
             "segments": segments,
         }

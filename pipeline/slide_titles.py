@@ -74,9 +74,9 @@ class SlideTitleReader:
             top = np.asarray(Image.fromarray(top).resize((OCR_WIDTH, th), Image.Resampling.BOX))
         return np.ascontiguousarray(top)
 
-    def line_boxes(self, image: np.ndarray) -> list[tuple[np.ndarray, float, float]]:
-        """The text lines found in the top part of `image` (HxWx3 RGB), tallest first: (the
-        line's picture, its height and top y in the scaled strip)."""
+    def line_pictures(self, image: np.ndarray) -> list[np.ndarray]:
+        """The pictures of the text lines found in the top part of `image` (HxWx3 RGB),
+        tallest line first."""
         top = self._top_strip(image)
         result = self._ocr()(top, use_det=True, use_cls=False, use_rec=False)
         if getattr(result, "boxes", None) is None:
@@ -88,12 +88,12 @@ class SlideTitleReader:
             x0, y0 = max(0, x0), max(0, y0)
             if x1 - x0 >= 2 and y1 - y0 >= 2:
                 crop = np.ascontiguousarray(top[y0:y1, x0:x1])
-                found.append((crop, float(quad[:, 1].max() - quad[:, 1].min()), float(y0)))
-        return sorted(found, key=lambda f: -f[1])
+                found.append((float(quad[:, 1].max() - quad[:, 1].min()), crop))
+        return [crop for _, crop in sorted(found, key=lambda f: -f[0])]
 
     def title(self, image: np.ndarray) -> str | None:
         """The slide's title: the tallest plausible line of text near the top, or None."""
-        for crop, _, _ in self.line_boxes(image):
+        for crop in self.line_pictures(image):
             result = self._ocr().recognize_txt([crop])
             text, score = result.txts[0], float(result.scores[0])
             if score < MIN_SCORE:

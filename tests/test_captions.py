@@ -41,25 +41,3 @@ def test_srt_and_vtt_parse_back():
 def test_hyphenated_words_join_without_space():
     cues = build_cues([Word(0, 0.3, " plug"), Word(0.3, 0.6, "-in"), Word(0.6, 0.9, " tips")])
     assert cues[0].text == "plug-in tips"
-
-
-def test_split_sentences_cuts_after_sentence_ends_and_at_pauses():
-    from faster_whisper.transcribe import Word as WhisperWord
-
-    from pipeline.stages.transcribe import split_sentences
-
-    def w(start, end, text):
-        return WhisperWord(start, end, text, 0.9)
-
-    words = [
-        w(0.0, 0.4, " Hello"), w(0.4, 0.8, " there."), w(0.9, 1.2, " Is"), w(1.2, 1.5, " it"),
-        w(1.5, 1.9, ' "on?"'), w(2.0, 2.3, " Yes"), w(4.0, 4.4, " good"),
-    ]  # fmt: skip
-    pieces = split_sentences(words)
-    assert ["".join(x.word for x in p) for p in pieces] == [
-        " Hello there.",
-        ' Is it "on?"',
-        " Yes",
-        " good",
-    ]
-    assert split_sentences([]) == []

@@ -166,3 +166,25 @@ def test_a_later_command_reuses_the_slides_pass_that_also_scanned(transcribed, t
     assert again.code == 0, again.stderr
     statuses = {s["name"]: s["status"] for s in json.loads(again.stdout)["stages"]}
     assert statuses["slides"] == "skipped" and statuses["chapters"] == "skipped", statuses
+
+
+def test_split_sentences_cuts_after_sentence_ends_and_at_pauses():
+    from faster_whisper.transcribe import Word as WhisperWord
+
+    from pipeline.stages.transcribe import split_sentences
+
+    def w(start, end, text):
+        return WhisperWord(start, end, text, 0.9)
+
+    words = [
+        w(0.0, 0.4, " Hello"), w(0.4, 0.8, " there."), w(0.9, 1.2, " Is"), w(1.2, 1.5, " it"),
+        w(1.5, 1.9, ' "on?"'), w(2.0, 2.3, " Yes"), w(4.0, 4.4, " good"),
+    ]  # fmt: skip
+    pieces = split_sentences(words)
+    assert ["".join(x.word for x in p) for p in pieces] == [
+        " Hello there.",
+        ' Is it "on?"',
+        " Yes",
+        " good",
+    ]
+    assert split_sentences([]) == []

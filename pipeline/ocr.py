@@ -43,7 +43,8 @@ class OcrStats:
     cache_hits: int = 0
 
 
-#: regions are detected with their longer side scaled down to this many pixels
+#: the whole frame is detected with its longer side scaled down to this many pixels, and
+#: every region at that same scale (text keeps one size for the detector)
 DETECT_SIDE = 960
 #: a pixel step (left to right or top to bottom) this sharp is ink: text strokes step by 100+
 #: gray levels, compression noise and the edges of pale panels by well under this
@@ -90,7 +91,7 @@ class ScreenReader:
                     # became 1920x480 and took twice as long as a 1920x288 one)
                     "Global.use_vertical_padding": False,
                     "Global.log_level": "error",
-                    # detect() scales regions itself (DETECT_SIDE)
+                    # detect() scales regions itself (DETECT_SIDE): rapidocr must not scale again
                     "Det.limit_type": "max",
                     "Det.limit_side_len": 4096,
                     "EngineConfig.onnxruntime.intra_op_num_threads": threads,

@@ -1,5 +1,5 @@
 """What the OCR detector is shown: only the inked part of a region (with a margin), at the
-scale the whole region would have had; a blank region is not sent to the detector at all
+scale the whole frame is detected at; a blank region is not sent to the detector at all
 (real rapidocr)."""
 
 from __future__ import annotations

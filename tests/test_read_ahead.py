@@ -1,5 +1,6 @@
-"""The screen pass's read-ahead: decoding runs ahead of the watchers, in order, and a failure
-or an early stop on either side is not lost or left hanging."""
+"""The read-ahead shared by the screen pass and redaction: decoding runs ahead of the
+consumer, in order, and a failure or an early stop on either side is not lost or left
+hanging."""
 
 from __future__ import annotations
 
@@ -54,8 +55,8 @@ def test_stopping_early_stops_the_producer():
         finally:
             closed.set()
 
-    for item in read_ahead(items(), 2):
+    for item in read_ahead(items(), 2, name="stopped-early"):
         if item == 3:
             break
     assert closed.is_set()
-    assert not any(t.name == "screen-pass-decoder" and t.is_alive() for t in threading.enumerate())
+    assert not any(t.name == "stopped-early" and t.is_alive() for t in threading.enumerate())

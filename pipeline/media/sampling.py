@@ -52,9 +52,9 @@ def sample_frames_gated(
     `height`, decoding frame by frame only the stretches between two
     keyframes for which `differs(keyframe, next keyframe)` is true (see
     pipeline.media.frames.iter_frames_gated); elsewhere only the keyframes are decoded.
-    Inside a stretch only the reference frames are decoded when the stream runs at
-    `source_fps` of MIN_REFERENCE_ONLY_FPS or more (a sample may then show a picture up to two
-    frames older: slides and secrets last seconds). Samples come in time order. Raises MediaError when
+    Inside a stretch only the reference frames are decoded when the stream's `source_fps` is
+    MIN_REFERENCE_ONLY_FPS or more (a sample may then show a picture up to two frames older:
+    slides and secrets last seconds). Samples come in time order. Raises MediaError when
     ffmpeg fails."""
     from pipeline.media.frames import iter_frames_gated, reference_only_pays
 

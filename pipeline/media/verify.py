@@ -105,17 +105,18 @@ def decode_window(
         if end - start < SPLIT_SECONDS:
             return _decode_part(path, start, end, keep, rgb)
         middle = (start + end) / 2
+        halves = [
+            (start, middle, [t for t in keep if t < middle]),
+            (middle, end, [t for t in keep if t >= middle]),
+        ]
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode-window") as pool:
-            first, second = pool.map(
-                lambda part: _decode_part(path, *part, keep, rgb),
-                [(start, middle), (middle, end)],
-            )
+            first, second = pool.map(lambda half: _decode_part(path, *half, rgb), halves)
     finally:
         av.logging.set_level(previous)
     return DecodedWindow(
         times=first.times + second.times,
         errors=first.errors + second.errors,
-        pictures={**second.pictures, **first.pictures},
+        pictures={**first.pictures, **second.pictures},
     )
 
 

@@ -4,10 +4,11 @@ The recording is decoded once (pipeline.screen_pass: keyframes, plus the stretch
 them that may hold a change, 2 samples a second) and fed through the slide-change detector,
 on a 320 px gray view of each sample. When the scan stage is in the same run, the secret
 scanner rides on the same pass (pipeline.screen_watch) and its findings are left in
-screen-findings.json: the video is decoded once for both, beside transcription. For each slide (the opening picture at 0.0 and each change) one full
-resolution frame is saved: a keyframe inside the slide's still stretch when there is one (a
-keyframe decodes on its own, so this costs one frame), else the sharpest still sample.
-Titles are read later, by the chapters stage."""
+screen-findings.json: the video is decoded once for both, beside transcription. For each
+slide (the opening picture at 0.0 and each change) one full resolution frame is saved: a
+keyframe inside the slide's still stretch when there is one (a keyframe decodes on its own,
+so this costs one frame), else the sharpest still sample. Titles are read later, by the
+chapters stage."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from PIL import Image
 
 from pipeline.media.frames import SampledFrame, grab_frame, video_size
 from pipeline.media.sampling import SampledFrame as ScreenSample
-from pipeline.screen_pass import watch_screen
+from pipeline.screen_pass import Watcher, watch_screen
 from pipeline.screen_watch import (
     SCREEN_FINDINGS_JSON,
     ScreenWatcher,
@@ -130,7 +131,7 @@ class SlidesStage(Stage):
         detector = SlideChangeDetector(opts)
         activity = load_activity(ctx.workspace, keyframes)
         gate = KeyframeGate(detector, activity=activity)
-        watchers: list = [SlideWatcher(detector, gate)]
+        watchers: list[Watcher] = [SlideWatcher(detector, gate)]
         screen = None
         if "scan" in ctx.planned:
             check_scan_settings(ctx.settings.scan)

@@ -165,6 +165,7 @@ class TranscribeStage(Stage):
         options = resolve_options(ctx.settings.transcribe, ctx.threads)
         resolved = resolve_model(options.model)
         model = load_whisper(resolved, options)
+        batched = None
         if options.batch_size > 1:
             from faster_whisper import BatchedInferencePipeline
 
@@ -184,7 +185,7 @@ class TranscribeStage(Stage):
                 "word_timestamps": True,
                 "condition_on_previous_text": False,
             }
-            if options.batch_size > 1:
+            if batched is not None:
                 segments_iter, info = batched.transcribe(
                     window.samples, batch_size=options.batch_size, **common
                 )

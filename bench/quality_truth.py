@@ -48,7 +48,10 @@ def _derived_chapters(scenes: list[dict], features: list[dict] | None) -> list[d
     if features:
         return [
             {"start": 0.0, "title": scenes[0].get("title")},
-            *({"start": f["start"], "title": f["title"]} for f in features),
+            *(
+                {"start": f["start"], "title": f["title"], "presenter": f.get("presenter")}
+                for f in features
+            ),
         ]
     if not scenes or any(not s.get("title") for s in scenes):
         return None

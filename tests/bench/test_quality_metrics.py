@@ -54,6 +54,17 @@ def test_feature_error_is_the_start_of_the_chapter_named_after_it():
     features = [{"title": "Schema Alerts", "start": 20.0}, {"title": "Faster State", "start": 30.0}]
     produced = [{"start": 0.0, "title": "Intro"}, {"start": 23.5, "title": "schema alerts"}]
     assert [f["error"] for f in feature_errors(features, produced)] == [3.5, None]
+    produced = [
+        {"start": 20.5, "title": "Schema Alerts (Priya Nair)"},
+        {"start": 29.0, "title": "Faster Statement"},
+    ]
+    assert [f["error"] for f in feature_errors(features, produced)] == [0.5, None]
+    expected = [
+        {"start": 0.0, "title": "Intro"},
+        {"start": 20.0, "title": "Schema Alerts", "presenter": "Priya Nair"},
+    ]
+    checks = title_checks(expected, [{"start": 0.0, "title": "Intro"}, *produced], 31.0)
+    assert [c["right"] for c in checks] == [True, True]
 
 
 def _as_thumbnail(picture: np.ndarray) -> np.ndarray:

@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.measure import measure, pipeline_cmd
 from bench.recordings import bench_recording
 from pipeline.media.ffmpeg import ffmpeg_exe
+from pipeline.workspace import MANIFEST_JSON
 
 STAGES = (
     "probe", "transcribe", "slides", "chapters", "scan", "redact", "thumbnail", "describe",
@@ -42,8 +44,18 @@ def decode_once_cmd(recording: Path) -> list[str]:
 
 def run_once(minutes: int) -> dict[str, float]:
     """Figures for one length: decode-once baseline, then the whole run."""
-    recording = bench_recording(minutes)
-    duration = minutes * 60.0
+    return measure_run(bench_recording(minutes), minutes * 60.0, f"{minutes}min")
+
+
+def measure_run(
+    recording: Path,
+    duration: float,
+    tag: str,
+    inspect: Callable[[Path, dict], dict[str, float]] | None = None,
+) -> dict[str, float]:
+    """Decode `recording` once, then `pipeline run` it (on_secret = hold); the figures are
+    suffixed with `tag`. `inspect(work folder, manifest stages)` adds figures of its own
+    while the work folder still exists."""
     decode = measure(decode_once_cmd(recording))
     with tempfile.TemporaryDirectory() as out:
         m = measure(
@@ -51,8 +63,9 @@ def run_once(minutes: int) -> dict[str, float]:
             env={"PIPELINE_SCAN_ON_SECRET": "hold"},
             ok=(0, 11),
         )
-        stages = json.loads((Path(out) / recording.stem / "manifest.json").read_text())["stages"]
-    tag = f"{minutes}min"
+        work = Path(out) / recording.stem
+        stages = json.loads((work / MANIFEST_JSON).read_text())["stages"]
+        extra = inspect(work, stages) if inspect else {}
     figures = {
         f"decode_once_s_{tag}": round(decode.seconds, 2),
         f"decode_once_x_realtime_{tag}": round(duration / decode.seconds, 1),
@@ -73,7 +86,7 @@ def run_once(minutes: int) -> dict[str, float]:
         decoded = stages.get(name, {}).get("summary", {}).get("decoded_seconds")
         if decoded is not None:
             figures[f"{name}_decoded_share_{tag}"] = round(float(decoded) / duration, 3)
-    return figures
+    return {**figures, **extra}
 
 
 def run() -> dict[str, float]:

@@ -1,11 +1,13 @@
 """Finding secrets on screen: sampled frames are compared at low resolution, only the parts of
-the picture that changed are OCR'd (full-width bands, so a line being typed is read whole),
-the text read so far is kept as a model of what the screen shows, detectors run over it,
-and each secret is tracked from the first sample where it is readable to the last.
+the picture that changed are OCR'd (bands as wide as the picture up to a busy area such as a
+webcam tile, so a line being typed is read whole), the text read so far is kept as a model of
+what the screen shows, detectors run over it, and each secret is tracked from the first
+sample where it is readable to the last.
 
 What is not read again: regions that did not change; a moving cursor (a small change that
-does not stay); areas that change all the time such as a webcam tile ("busy" cells), which are
-read only every `busy_every` seconds."""
+does not stay), or one at rest away from any text read so far; areas that change all the
+time such as a webcam tile ("busy" cells), which are read only every `busy_every` seconds,
+and never with the bands beside them."""
 
 from __future__ import annotations
 
@@ -35,6 +37,9 @@ BUSY_WINDOW, BUSY_MIN = 8, 4
 MIN_TEXT_CELLS = 3
 #: cells of context above and below a changed area, so that whole lines are read
 MARGIN_CELLS = 2
+#: a busy area at least this many cells wide (with its one-cell margin) ends a band: a webcam
+#: tile beside the share (1/6 of the width) is 7 or more, a cursor wiggling in place 3-4
+TILE_CELLS = 6
 #: a busy area is OCR'd only when at least this share of its pixels are sharp steps
 TEXT_EDGE_DENSITY = 0.012
 
@@ -114,7 +119,10 @@ class FindingTracker:
                 continue
             matched.add(id(track))
             track.last = t
-            if track.rule != rule or (confidence, len(value)) > (track.confidence, len(track.value)):
+            if track.rule != rule or (confidence, len(value)) > (
+                track.confidence,
+                len(track.value),
+            ):
                 # the longer reading of a secret being typed names it by its own rule
                 track.rule, track.value, track.confidence = rule, value, confidence
             for i, old in enumerate(track.boxes):
@@ -230,9 +238,16 @@ class ScreenScanner:
         counts = padded.reshape(rows, CELL, cols, CELL).sum(axis=(1, 3))
         return counts >= CELL_PIXELS
 
-    def _regions(self, low: np.ndarray, t: float) -> tuple[list[Band], list[Band]]:
-        """What to read in this sample, in cells: full-width bands of rows that changed
-        (row0, row1), and boxes of busy cells (row0, row1, col0, col1) when due."""
+    def _regions(
+        self, low: np.ndarray, t: float, scale: tuple[float, float]
+    ) -> tuple[list[Band], list[Band]]:
+        """What to read in this sample, in cells (row0, row1, col0, col1): bands of rows that
+        changed, as wide as the picture up to the nearest busy area (a webcam tile beside
+        the share is not read with them), and boxes of busy cells when due. A change narrower
+        than MIN_TEXT_CELLS is read once it settles, and only where it touches a line read
+        before (the end of a line being typed); elsewhere it is a cursor at rest or a few
+        characters on their own, which cannot hold a secret: it stays pending, and is read
+        with what joins it."""
         import cv2
 
         rows, cols = -(-low.shape[0] // CELL), -(-low.shape[1] // CELL)
@@ -251,14 +266,15 @@ class ScreenScanner:
         bands = []
         mask = cv2.dilate(pending.astype(np.uint8), np.ones((1, 3), np.uint8))
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        near_lines = self._line_cells((rows, cols), scale)
         for i in range(1, count):
-            _, r0, cw, rh = (int(v) for v in stats[i][:4])
+            c0, r0, cw, rh = (int(v) for v in stats[i][:4])
             component = (labels == i) & pending
             if not component.any():
                 continue
             settled = not (moving & component).any()
-            if cw - 2 >= MIN_TEXT_CELLS or settled:
-                bands.append((r0, r0 + rh, 0, cols))
+            if cw - 2 >= MIN_TEXT_CELLS or (settled and (near_lines & component).any()):
+                bands.append(_span(busy, r0, r0 + rh, c0, c0 + cw))
         boxes = []
         if not busy.any():
             self._busy_lines = []
@@ -276,7 +292,7 @@ class ScreenScanner:
         low = frame.low.astype(np.int16)
         image = frame.image
         scale = (image.shape[1] / low.shape[1] * CELL, image.shape[0] / low.shape[0] * CELL)
-        bands, busy = self._regions(low, frame.time)
+        bands, busy = self._regions(low, frame.time, scale)
         regions_before = self.reader.stats.regions
         if self._reference is None:
             self._reference = low.copy()
@@ -296,16 +312,17 @@ class ScreenScanner:
         self.tracker.update(frame.time, seen)
 
     def _read_band(self, image: np.ndarray, band: Band, scale: tuple[float, float]) -> None:
-        """Read a full-width band of changed rows and update the screen's lines: lines whose
+        """Read a band of changed rows (see _regions) and update the screen's lines: lines whose
         picture did not change keep their reading, new ones are recognised, gone ones go."""
         sx, sy = scale
-        r0, r1 = band[0], band[1]
+        r0, r1, c0, c1 = band
         y0 = int(max(0, (r0 - MARGIN_CELLS) * sy))
         y1 = int(min(image.shape[0], (r1 + MARGIN_CELLS) * sy))
+        x0, x1 = int(c0 * sx), int(min(image.shape[1], c1 * sx))
         # lines are taken from the changed rows plus one cell each side; further out they
         # may be cut by the edge of what was read
-        core = ((r0 - 1) * sy, (r1 + 1) * sy, 0, image.shape[1])
-        found = self.reader.detect(image, (0, y0, image.shape[1], y1 - y0))
+        core = ((r0 - 1) * sy, (r1 + 1) * sy, x0, x1)
+        found = self.reader.detect(image, (x0, y0, x1 - x0, y1 - y0))
         kept, todo = [], []
         for box in (b for b in found if _centre_in(b, core)):
             old = max(self.lines, key=lambda ln: _iou(ln.box, box), default=None)
@@ -348,6 +365,15 @@ class ScreenScanner:
         mask = mask[: ref.shape[0], : ref.shape[1]]
         ref[mask] = cur[mask]
 
+    def _line_cells(self, shape: tuple[int, int], scale: tuple[float, float]) -> np.ndarray:
+        """The change cells the lines read so far cover, and their neighbours."""
+        near = np.zeros(shape, dtype=bool)
+        sx, sy = scale
+        for x, y, w, h in (ln.box for ln in self.lines):
+            r0, c0 = max(0, int(y // sy) - 1), max(0, int(x // sx) - 1)
+            near[r0 : int((y + h) // sy) + 2, c0 : int((x + w) // sx) + 2] = True
+        return near
+
     def _touches_change(self, box: Box, sx: float, sy: float) -> bool:
         c0, c1 = int(box[0] // sx), int((box[0] + box[2]) // sx) + 1
         r0, r1 = int(box[1] // sy), int((box[1] + box[3]) // sy) + 1
@@ -377,7 +403,34 @@ def _merge_bands(bands: list[Band]) -> list[Band]:
     for band in sorted(bands):
         if merged and band[0] <= merged[-1][1] + MARGIN_CELLS:
             last = merged[-1]
-            merged[-1] = (last[0], max(last[1], band[1]), last[2], last[3])
+            merged[-1] = (
+                last[0],
+                max(last[1], band[1]),
+                min(last[2], band[2]),
+                max(last[3], band[3]),
+            )
         else:
             merged.append(band)
     return merged
+
+
+def _span(busy: np.ndarray, r0: int, r1: int, c0: int, c1: int) -> Band:
+    """The band of rows r0..r1 around a change in columns c0..c1, widened to the picture's
+    edges or to the nearest busy area at least TILE_CELLS wide (a webcam tile, in those rows
+    or the margin read with them); a smaller busy spot (a cursor wiggling, a spinner) may sit
+    inside a line and does not stop it."""
+    blocked = busy[max(0, r0 - MARGIN_CELLS) : r1 + MARGIN_CELLS].any(axis=0)
+    wide = np.zeros_like(blocked)
+    start = None
+    for c, b in enumerate([*blocked.tolist(), False]):
+        if b and start is None:
+            start = c
+        elif not b and start is not None:
+            if c - start >= TILE_CELLS:
+                wide[start:c] = True
+            start = None
+    while c0 > 0 and not wide[c0 - 1]:
+        c0 -= 1
+    while c1 < len(wide) and not wide[c1]:
+        c1 += 1
+    return (r0, r1, c0, c1)

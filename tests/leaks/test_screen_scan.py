@@ -96,3 +96,69 @@ def test_a_busy_area_without_text_is_never_ocrd(reader):
         if k == 5:  # busy from here on
             before = reader.stats.regions
     assert reader.stats.regions == before
+
+
+def test_a_cursor_at_rest_away_from_text_is_not_read(reader):
+    scanner = ScreenScanner(reader)
+    base = ["$ cat notes.txt", "README.md  setup.py"]
+    scanner.feed(SampledFrame(0.0, screen(base)))
+    reads = reader.stats.regions
+    t = 0.0
+    for spot in ((500, 300), (650, 420), (300, 380)):  # glide there, rest for 2 s
+        for _ in range(5):
+            t += 0.5
+            scanner.feed(SampledFrame(t, screen(base, cursor=spot)))
+    assert reader.stats.regions == reads
+    # as few pixels typed at the end of a line read before are read once they settle
+    scanner.feed(SampledFrame(t + 0.5, screen(["$ cat notes.txt -n", base[1]])))
+    scanner.feed(SampledFrame(t + 1.0, screen(["$ cat notes.txt -n", base[1]])))
+    assert reader.stats.regions > reads
+    assert any(line.text.replace(" ", "").endswith("-n") for line in scanner.lines)
+
+
+class RegionLog(ScreenReader):
+    """The real reader, noting the regions it is asked to find lines in."""
+
+    def __init__(self):
+        super().__init__()
+        self.regions: list[tuple[int, int, int, int]] = []
+
+    def detect(self, image, region):
+        self.regions.append(region)
+        return super().detect(image, region)
+
+
+def test_a_new_line_is_read_without_the_webcam_tile_beside_it():
+    reader = RegionLog()
+    scanner = ScreenScanner(reader)
+    base = ["$ ls"]
+    for k in range(8):  # the tile (x 800-950, y 10-100) becomes busy
+        scanner.feed(SampledFrame(k * 0.5, screen(base, tile=k)))
+    reader.regions.clear()
+    scanner.feed(SampledFrame(4.0, screen([*base, KEY_LINE], tile=8)))
+    bands = [r for r in reader.regions if r[1] <= 140 <= r[1] + r[3]]
+    assert bands and all(x + w <= 800 for x, _, w, _ in bands)
+    tracks = scanner.finish(5.0)
+    assert [t.rule for t in tracks] == ["aws-access-key"]
+
+
+def test_on_a_zoom_recording_a_still_slide_is_read_in_fewer_than_half_the_samples():
+    """zoom_speaker.mp4 (real media): the title slide, a cursor that glides and rests, three
+    webcam tiles beside it. The cursor at rest away from text is not read, and bands stop at
+    the busy part of the tiles: fewer than half the samples are read (the code before read
+    15 of 21: every cursor stop, the tiles with every band), and no secret is seen. Reads
+    remain while the tiles are not yet known as busy (the first 2 s), where the cursor stops
+    by the title, and where the tiles' quieter parts change (left to the share rectangle)."""
+    import json
+
+    from pipeline.media.frames import iter_frames
+    from tests.conftest import FIXTURES
+
+    truth = json.loads((FIXTURES / "zoom_speaker.json").read_text())
+    end = truth["scenes"][0]["end"]
+    scanner = ScreenScanner(ScreenReader(threads=1))
+    for frame in iter_frames(FIXTURES / "zoom_speaker.mp4", 2.0, 0, end=end - 0.5):
+        scanner.feed(SampledFrame(frame.time, frame.image))
+    assert scanner.samples >= 20
+    assert scanner.frames_read - 1 < (scanner.samples - 1) / 2
+    assert scanner.finish(end) == []

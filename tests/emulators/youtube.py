@@ -17,7 +17,7 @@ client while it waits, after the emulator has done what the request asked (the l
 an upload makes the video) or, with `carried_out=False`, before it has done anything.
 
 Faults are injected per test with the methods of `YouTubeEmulator` (`fail_chunk`,
-`drop_chunk`, `lose_answer`, `hold_chunk`, `hold_request`, `stall_next`, `expire_tokens`,
+`drop_chunk`, `lose_answer`, `hold_chunk`, `hold_request`, `lose_request`, `stall_next`, `expire_tokens`,
 `revoke_refresh_token`, `exhaust_quota`, `limit_uploads`, `forbid_thumbnails`).
 
 Not emulated: real YouTube may take a while to show a new upload in the uploads playlist;
@@ -276,6 +276,12 @@ class YouTubeEmulator:
         connection. Without `carried_out` it is held the same way before anything is done."""
         hold = HeldRequest(n, carried_out)
         self._holds[n] = hold
+        return hold
+
+    def lose_request(self, n: int) -> HeldRequest:
+        """Request n is carried out, then its connection closes without an answer."""
+        hold = self.hold_request(n)
+        hold.release.set()
         return hold
 
     def count_request(self, method: str, path: str) -> HeldRequest | None:

@@ -19,6 +19,8 @@ from typing import Any
 from pipeline.errors import ConfigError
 
 CONFIG_NAME = "pipeline.toml"
+#: keys that moved: one setting decides the privacy of new uploads
+MOVED_KEYS = {"describe.privacy": "youtube.privacy"}
 
 
 def _env(name: str) -> dict[str, str]:
@@ -67,7 +69,8 @@ class YoutubeSettings:
     #: the stored authorized-user token (JSON: token, refresh_token, client_id, client_secret,
     #: scopes); written by `pipeline auth youtube` with mode 0600
     token_file: str = field(default_factory=_default_token_file)
-    #: privacy of new uploads when the work folder does not say: private, unlisted or public
+    #: privacy of every new upload (run --publish, publish, batch) unless --privacy says
+    #: otherwise: private, unlisted or public
     privacy: str = "private"
     #: YouTube category of new uploads (27 = Education, 28 = Science & Technology)
     category_id: str = "28"
@@ -173,7 +176,6 @@ class DescribeSettings:
     tags: list[str] = field(default_factory=lambda: ["meltano", "office hours", "data"])
     #: YouTube category (28 = Science & Technology)
     category_id: str = "28"
-    privacy: str = "unlisted"
 
 
 @dataclass
@@ -279,6 +281,13 @@ def load_settings(
         if not isinstance(from_file, dict):
             raise ConfigError(f"{path}: [{section_name}] must be a table")
         unknown_keys = set(from_file) - {f.name for f in dataclasses.fields(section_type)}
+        for key in sorted(unknown_keys):
+            if f"{section_name}.{key}" in MOVED_KEYS:
+                new = MOVED_KEYS[f"{section_name}.{key}"]
+                raise ConfigError(
+                    f"{path}: [{section_name}] {key} is now {new}",
+                    hint=f"move it to [{new.split('.')[0]}] as {new.split('.')[1]}",
+                )
         if unknown_keys:
             raise ConfigError(
                 f"{path}: unknown key(s) in [{section_name}]: {', '.join(sorted(unknown_keys))}"

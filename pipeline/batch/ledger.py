@@ -1,6 +1,8 @@
-"""The batch's memory between runs: a SQLite database with one row per Zoom meeting UUID
-(the file chosen, where it went, each step's status, attempts, the last error, the YouTube
-video ID) and the watermark (start time up to which every recording is finished).
+"""The batch's memory between runs, and the truth about what was published: a SQLite database
+with one row per Zoom meeting UUID (the file chosen, where it went, each step's status,
+attempts, the last error, the YouTube upload session from before its first byte, the video ID
+from the moment YouTube returns it) and the watermark (start time up to which every recording
+is finished). Its schema is `MIGRATIONS`, applied in order when it is opened.
 
 Statuses of a recording: `queued` (to do), `waiting` (Zoom still processing it), `running`,
 `failed` (transient: retried on a later run), `permanent` (marked; needs a person, or
@@ -23,33 +25,71 @@ from pipeline.settings import Settings
 STEPS = ("download", "process", "publish", "trash")
 OPEN_STATUSES = ("queued", "waiting", "running", "failed")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS recordings (
-    uuid TEXT PRIMARY KEY,
-    meeting_id INTEGER,
-    topic TEXT NOT NULL DEFAULT '',
-    start_time TEXT NOT NULL DEFAULT '',
-    duration INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL DEFAULT 'queued',
-    steps TEXT NOT NULL DEFAULT '{}',
-    file_id TEXT,
-    recording_type TEXT,
-    file_size INTEGER,
-    local_path TEXT,
-    workdir TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    video_id TEXT,
-    video_url TEXT,
-    meeting_json TEXT,
-    download_token TEXT,
-    token_received_at TEXT,
-    source TEXT NOT NULL DEFAULT 'batch',
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+#: The schema, as ordered migrations: migration i brings a database from version i-1 to i. A
+#: released migration is never edited; a change (a new column...) is a new one at the end.
+#: Each is a list of statements run in one transaction, recorded in `schema_migrations`.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: one row per Zoom meeting UUID, and the watermark. IF NOT EXISTS: databases made
+    # before migrations were recorded already have them.
+    (
+        """CREATE TABLE IF NOT EXISTS recordings (
+            uuid TEXT PRIMARY KEY,
+            meeting_id INTEGER,
+            topic TEXT NOT NULL DEFAULT '',
+            start_time TEXT NOT NULL DEFAULT '',
+            duration INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'queued',
+            steps TEXT NOT NULL DEFAULT '{}',
+            file_id TEXT,
+            recording_type TEXT,
+            file_size INTEGER,
+            local_path TEXT,
+            workdir TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            video_id TEXT,
+            video_url TEXT,
+            meeting_json TEXT,
+            download_token TEXT,
+            token_received_at TEXT,
+            source TEXT NOT NULL DEFAULT 'batch',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
+    # 2: the YouTube upload session (JSON: uri, fingerprint, size, started_at), stored before
+    # the first byte is sent and cleared when the video ID is stored
+    ("ALTER TABLE recordings ADD COLUMN upload_session TEXT",),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the migrations a database lacks, each in its own transaction (two processes
+    opening it at once apply each exactly once). Returns the schema version."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    for version, statements in enumerate(MIGRATIONS, start=1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            done = conn.execute(
+                "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
+            ).fetchone()
+            if not done:
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    (version, now_iso()),
+                )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return SCHEMA_VERSION
 
 
 def now_iso() -> str:
@@ -86,6 +126,8 @@ class RecordingRow:
     source: str = "batch"
     created_at: str = ""
     updated_at: str = ""
+    #: JSON of the open YouTube upload session (its URI lets anyone upload: never shown)
+    upload_session: str | None = None
 
     @classmethod
     def from_sql(cls, row: sqlite3.Row) -> RecordingRow:
@@ -96,6 +138,10 @@ class RecordingRow:
     @property
     def meeting(self) -> dict[str, Any] | None:
         return json.loads(self.meeting_json) if self.meeting_json else None
+
+    @property
+    def session(self) -> dict[str, Any] | None:
+        return json.loads(self.upload_session) if self.upload_session else None
 
 
 class StateDB:
@@ -112,7 +158,7 @@ class StateDB:
             self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.executescript(_SCHEMA)
+            migrate(self.conn)
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(
                 f"cannot open the state database {self.path}: {exc}",
@@ -222,6 +268,14 @@ class StateDB:
                 "UPDATE recordings SET steps = ?, updated_at = ? WHERE uuid = ?",
                 (json.dumps(steps), now_iso(), uuid),
             )
+
+    def set_upload_session(self, uuid: str, session: dict[str, Any] | None) -> None:
+        """Record the recording's open upload session (None: there is none)."""
+        self.update(uuid, upload_session=json.dumps(session) if session else None)
+
+    def set_video(self, uuid: str, video_id: str, video_url: str) -> None:
+        """Record the recording's YouTube video and forget its upload session, at once."""
+        self.update(uuid, video_id=video_id, video_url=video_url, upload_session=None)
 
     def requeue(self, uuid: str) -> RecordingRow:
         """Put one recording back in the queue with its attempts reset (`pipeline retry`).

@@ -1,10 +1,13 @@
 """The nightly batch: list new Zoom recordings since the watermark, and for each one that the
-filter takes, download it, run every stage, publish it (exactly once: the YouTube video ID is
-in the state database before anything else happens), and optionally move it to Zoom's trash.
+filter takes, download it, run every stage, publish it (exactly once: the upload session is
+in the state database before the first byte is sent, the YouTube video ID before anything
+else happens), and optionally move it to Zoom's trash.
 
 One failing recording never stops the others. Failures whose error is `retryable` are tried
-again on later runs until `zoom.max_attempts`; the others are marked `permanent`. The
-watermark only moves over recordings that are finished."""
+again on later runs until `zoom.max_attempts`; the others are marked `permanent`. A spent
+YouTube quota or refused YouTube credentials stop the publishing for the rest of the run
+(the recordings left wait, their attempts untouched). The watermark only moves over
+recordings that are finished."""
 
 from __future__ import annotations
 
@@ -15,7 +18,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pipeline.batch.ledger import RecordingRow, StateDB
-from pipeline.errors import InputError, MediaError, PipelineError, QuotaExceededError
+from pipeline.errors import (
+    AuthError,
+    InputError,
+    MediaError,
+    PipelineError,
+    QuotaExceededError,
+)
 from pipeline.media.probe import probe
 from pipeline.progress import QuietReporter, Reporter
 from pipeline.runner import Runner
@@ -24,6 +33,7 @@ from pipeline.settings import Settings
 from pipeline.stages import all_stages
 from pipeline.workspace import Workspace
 from pipeline.youtube import publisher as publishing
+from pipeline.youtube.inputs import video_url, zoom_recording_key
 from pipeline.zoom.fetch import fetch_recording, recording_paths
 from pipeline.zoom.recordings import MeetingFilter, ZoomMeeting, choose_video
 
@@ -65,9 +75,33 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _quota_exhausted(exc: BaseException) -> bool:
-    """YouTube's daily quota is spent: nothing more can be published until it resets."""
-    return isinstance(exc, QuotaExceededError)
+def _stops_the_batch(exc: BaseException) -> str | None:
+    """Why nothing more can be published in this run, or None: YouTube's daily quota is spent
+    (until it resets), or YouTube refused the credentials (until a person renews them). Not
+    the recording's fault: it keeps its attempts."""
+    if isinstance(exc, QuotaExceededError):
+        return "YouTube quota exhausted earlier in this run"
+    if isinstance(exc, AuthError):
+        return "YouTube refused the credentials earlier in this run (pipeline auth youtube)"
+    return None
+
+
+class RowLedger:
+    """The publisher's ledger (`pipeline.youtube.publisher.PublishLedger`): the recording's
+    row, which learns the upload session and the video ID the moment each is known."""
+
+    def __init__(self, state: StateDB, uuid: str):
+        self.state, self.uuid = state, uuid
+
+    def recorded(self) -> tuple[str | None, dict | None]:
+        row = self.state.get(self.uuid)
+        return (row.video_id, row.session) if row else (None, None)
+
+    def session_opened(self, session: dict | None) -> None:
+        self.state.set_upload_session(self.uuid, session)
+
+    def video_known(self, video_id: str) -> None:
+        self.state.set_video(self.uuid, video_id, video_url(video_id))
 
 
 class Batch:
@@ -97,7 +131,8 @@ class Batch:
         self.echo = echo
         self.filter = MeetingFilter(settings.zoom.topic_pattern, settings.zoom.min_duration)
         self.out = Path(settings.general.out)
-        self._quota_hit = False
+        #: why the run stopped publishing (quota spent, credentials refused), if it did
+        self._stopped: str | None = None
         #: the video of the recording being processed (removed when it proves damaged)
         self._video: Path | None = None
         self._step = ""
@@ -168,9 +203,9 @@ class Batch:
     # -- one recording ----------------------------------------------------------------------
     def _process(self, row: RecordingRow) -> RecordingOutcome:
         outcome = RecordingOutcome(row.uuid, row.topic, row.start_time, "published")
-        if self._quota_hit:
+        if self._stopped:
             outcome.result = "deferred"
-            outcome.error = "YouTube quota exhausted earlier in this run"
+            outcome.error = self._stopped
             return outcome
         attempts = row.attempts + 1
         self._video, self._step = None, ""
@@ -183,9 +218,10 @@ class Batch:
             if self._step:
                 self.state.set_step(row.uuid, self._step, "failed")
             retryable = bool(getattr(exc, "retryable", False)) or not isinstance(exc, PipelineError)
-            if _quota_exhausted(exc):
-                # not the recording's fault: it keeps its attempts and waits for the reset
-                self._quota_hit = retryable = True
+            stop = _stops_the_batch(exc)
+            if stop:
+                # not the recording's fault: it keeps its attempts, the others wait
+                self._stopped, retryable = stop, True
                 attempts = row.attempts
                 self.state.update(row.uuid, attempts=attempts)
             if (
@@ -259,10 +295,15 @@ class Batch:
             step("process", "done")
 
             step("publish", "running")
+            # the row is the truth: it holds the upload session before the first byte and
+            # the video ID before thumbnail, captions and playlist
             result = publishing.publish(
-                workdir, self.settings, privacy=self.privacy, video_id=row.video_id
+                workdir,
+                self.settings,
+                privacy=self.privacy,
+                ledger=RowLedger(self.state, row.uuid),
+                recording_key=zoom_recording_key(row.uuid),
             )
-            self.state.update(row.uuid, video_id=result.video_id, video_url=result.url)
             step("publish", "done")
             url, video_id = result.url, result.video_id
         else:

@@ -82,7 +82,7 @@ def print_report(report: BatchReport, *, as_json: bool) -> None:
     "--privacy",
     type=click.Choice(["public", "unlisted", "private"]),
     default=None,
-    help="YouTube privacy of new videos (default: the publish settings).",
+    help="YouTube privacy of new videos (default: the setting youtube.privacy, private).",
 )
 @config_options
 @display_options

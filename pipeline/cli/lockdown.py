@@ -15,7 +15,7 @@ from pipeline.cli.common import (
     setup_logging,
 )
 from pipeline.cli.publish import dry_run_option, print_result
-from pipeline.youtube.inputs import resolve_workdir
+from pipeline.youtube.inputs import PRIVACIES, resolve_workdir
 from pipeline.youtube.leak_response import PrivacyChange, lockdown, republish
 from pipeline.youtube.leak_response import restore as restore_privacy
 
@@ -49,13 +49,22 @@ def lockdown_command(video_id, dry_run, config, out, debug):
 @click.option(
     "--restore",
     is_flag=True,
-    help="False alarm: make VIDEO_ID public again "
-    "(its privacy before the lockdown) instead of uploading anything.",
+    help="False alarm: give VIDEO_ID back the privacy it had before `pipeline lockdown` "
+    "instead of uploading anything. Refused when no lockdown was recorded, unless --privacy "
+    "says which.",
+)
+@click.option(
+    "--privacy",
+    type=click.Choice(PRIVACIES),
+    default=None,
+    help="With --restore: the privacy to give the video (when no lockdown was recorded).",
 )
 @dry_run_option
 @config_options
 @display_options
-def republish_command(video_id, target, restore, dry_run, config, out, quiet, as_json, debug):
+def republish_command(
+    video_id, target, restore, privacy, dry_run, config, out, quiet, as_json, debug
+):
     """Replace VIDEO_ID with the redacted video of WORKDIR.
 
     The old video is locked down (private) and stays so; redacted.mp4 is uploaded as a new
@@ -66,8 +75,10 @@ def republish_command(video_id, target, restore, dry_run, config, out, quiet, as
     setup_logging(debug)
     settings = resolve_settings(config, out)
     if restore:
-        _show(restore_privacy(video_id, settings, dry_run=dry_run))
+        _show(restore_privacy(video_id, settings, privacy=privacy, dry_run=dry_run))
         return
+    if privacy is not None:
+        raise click.UsageError("--privacy goes with --restore; a republish keeps the old privacy")
     if target is None:
         raise click.UsageError("WORKDIR is required unless --restore is given")
     workdir = resolve_workdir(target, settings)

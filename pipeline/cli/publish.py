@@ -25,9 +25,9 @@ def privacy_option(func):
         "--privacy",
         type=click.Choice(PRIVACIES),
         default=None,
-        help="Privacy of the video (default for new uploads: metadata.json, else setting "
-        "youtube.privacy = private; an update keeps the video's own). public and unlisted "
-        "are refused while flags.json has unresolved findings.",
+        help="Privacy of the video (default for new uploads: the setting youtube.privacy, "
+        "which is private unless changed; an update keeps the video's own). public and "
+        "unlisted are refused while flags.json has unresolved findings.",
     )(func)
 
 
@@ -74,11 +74,14 @@ def publish_command(target, video_id, privacy, dry_run, config, out, quiet, as_j
     """Publish a work folder (or a recording's work folder) on YouTube.
 
     Uploads redacted.mp4 when a redaction exists, else the recording, as a resumable upload
-    whose session is kept in the work folder: run the same command again after a crash, a
-    network failure or a spent quota and it resumes from the last byte YouTube confirmed.
-    Then sets title, description, tags, category, privacy, thumbnail, captions (captions.srt)
-    and playlist (setting youtube.playlist_id). The video ID is kept in youtube.json, so
-    publishing again updates that video instead of uploading a second copy.
+    whose session is kept in the work folder before the first byte: run the same command
+    again after a crash, a network failure or a spent quota and it resumes from the last byte
+    YouTube confirmed. Then sets title, description, tags, category, privacy (new uploads:
+    private unless --privacy or youtube.privacy say otherwise), thumbnail, captions
+    (captions.srt) and playlist (setting youtube.playlist_id). The video ID is kept in
+    youtube.json, so publishing again updates that video; with no record left, a video of the
+    same recording (tagged pipeline-...) is found among the channel's uploads and updated
+    instead of uploading a second copy.
     """
     setup_logging(debug)
     settings = resolve_settings(config, out)

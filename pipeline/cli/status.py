@@ -44,7 +44,7 @@ def status_command(config, out, as_json):
                         {
                             k: v
                             for k, v in row.__dict__.items()
-                            if k not in ("meeting_json", "download_token")
+                            if k not in ("meeting_json", "download_token", "upload_session")
                         }
                         for row in rows
                     ],

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.errors import InputError, ServiceError
+from pipeline.errors import InputError, ServiceError, UsageError
 from pipeline.progress import ProgressCallback
 from pipeline.services.youtube import YouTubeClient
 from pipeline.settings import Settings
@@ -39,6 +39,11 @@ def ledger_path(settings: Settings) -> Path:
 def _ledger(settings: Settings) -> dict:
     path = ledger_path(settings)
     return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+
+
+def locked_down_videos(settings: Settings) -> set[str]:
+    """IDs of the videos whose lockdown is recorded (never adopted as a recording's upload)."""
+    return set(_ledger(settings))
 
 
 def _write_ledger(settings: Settings, ledger: dict) -> None:
@@ -86,13 +91,25 @@ def lockdown(video_id: str, settings: Settings, *, dry_run: bool = False) -> Pri
     return change
 
 
-def restore(video_id: str, settings: Settings, *, dry_run: bool = False) -> PrivacyChange:
-    """Undo a lockdown after a false alarm: the privacy recorded at lockdown (public when
-    none was recorded) comes back. Returns the change."""
+def restore(
+    video_id: str, settings: Settings, *, privacy: str | None = None, dry_run: bool = False
+) -> PrivacyChange:
+    """Undo a lockdown after a false alarm: the privacy recorded at lockdown comes back, or
+    `privacy` when given. Returns the change.
+
+    Raises UsageError, before anything is sent, when no lockdown of the video was recorded
+    and no `privacy` was given: a video is never made public on a guess."""
+    ledger = _ledger(settings)
+    target = privacy or ledger.get(video_id, {}).get("previous_privacy")
+    if target is None:
+        raise UsageError(
+            f"no lockdown of {video_id} is recorded in {ledger_path(settings)}, so its "
+            "earlier privacy is unknown; nothing was changed",
+            hint=f"say which privacy to give it: pipeline republish {video_id} --restore "
+            "--privacy public (or unlisted, private)",
+        )
     client = make_client(settings, dry_run=dry_run)
     video = _read(client, video_id)
-    ledger = _ledger(settings)
-    target = ledger.get(video_id, {}).get("previous_privacy", "public")
     current = (video.get("status") or {}).get("privacyStatus", "private")
     if current != target:
         _set_privacy(client, video, target)
@@ -134,6 +151,7 @@ def republish(
     refuse_if_leaking(Path(workdir), inputs.privacy)
 
     publisher = Publisher(Path(workdir), settings, client, inputs, progress)
+    publisher.exclude |= locked_down_videos(settings) | {video_id}
     record = publisher.record
     old_playlist = (record.get("playlist") or {}).get("id")
     if record.get("replaces") != video_id:

@@ -18,7 +18,7 @@ an upload makes the video) or, with `carried_out=False`, before it has done anyt
 
 Faults are injected per test with the methods of `YouTubeEmulator` (`fail_chunk`,
 `drop_chunk`, `lose_answer`, `hold_chunk`, `hold_request`, `lose_request`, `stall_next`, `expire_tokens`,
-`revoke_refresh_token`, `exhaust_quota`, `limit_uploads`, `forbid_thumbnails`).
+`revoke_refresh_token`, `revoke_after_refreshes`, `exhaust_quota`, `limit_uploads`, `forbid_thumbnails`).
 
 Not emulated: real YouTube may take a while to show a new upload in the uploads playlist;
 here it is there at once.
@@ -187,6 +187,7 @@ class YouTubeEmulator:
         #: what the user agreed to on the consent page
         self.granted_scopes = frozenset(SCOPES)
         self.token_requests = 0
+        self.refreshes_granted = 0
         self.videos: dict[str, dict] = {}
         self.video_bytes: dict[str, bytes] = {}
         self.sessions: dict[str, UploadSession] = {}
@@ -306,6 +307,11 @@ class YouTubeEmulator:
     def revoke_refresh_token(self) -> None:
         self.expire_tokens()
         self.refresh_token = "revoked"
+
+    def revoke_after_refreshes(self, n: int) -> None:
+        """Once n token refreshes have been granted, the refresh token is revoked and every
+        access token stops working (a Testing-mode app's 7 days running out mid-batch)."""
+        self._faults["revoke_after"] = n
 
     def exhaust_quota(self) -> None:
         self._faults["quota"] = True

@@ -153,6 +153,9 @@ class YouTubeHandler(BaseHTTPRequestHandler):
             if not asked <= emu.granted_scopes:
                 return self._answer(400, {"error": "invalid_scope"})
             token = emu.issue_token(asked)
+            emu.refreshes_granted += 1
+            if emu._faults.get("revoke_after") == emu.refreshes_granted:
+                emu.revoke_refresh_token()  # the token below is dead on arrival
             return self._answer(
                 200,
                 {

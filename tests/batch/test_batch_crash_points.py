@@ -61,7 +61,9 @@ class BatchWorld:
             shutil.copytree(template, out)
         self.zoom = ZoomEmulator().start()
         for n, (topic, uuid, _, file_id) in enumerate(MEETINGS):
-            files = [EmulatedFile("MP4", "shared_screen_with_speaker_view", clips[uuid], id=file_id)]
+            files = [
+                EmulatedFile("MP4", "shared_screen_with_speaker_view", clips[uuid], id=file_id)
+            ]
             self.zoom.add_meeting(topic, DAY - timedelta(days=2 - n), files, uuid=uuid)
         self.youtube = YouTubeEmulator().start()
         self.youtube.add_playlist(PLAYLIST)
@@ -115,9 +117,7 @@ def check_each_meeting_once(world: BatchWorld, label: str) -> None:
     finally:
         state.close()
     assert len(yt.playlists[PLAYLIST]) == 2, label
-    leftovers = [
-        p for p in world.out.rglob("*") if ".tmp-" in p.name or p.name.endswith(".part")
-    ]
+    leftovers = [p for p in world.out.rglob("*") if ".tmp-" in p.name or p.name.endswith(".part")]
     leftovers += list(world.token_file.parent.glob(".*.tmp-*"))
     assert leftovers == [], f"{label}: temp files left: {leftovers}"
 

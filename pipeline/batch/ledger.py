@@ -29,8 +29,8 @@ OPEN_STATUSES = ("queued", "waiting", "running", "failed")
 #: released migration is never edited; a change (a new column...) is a new one at the end.
 #: Each is a list of statements run in one transaction, recorded in `schema_migrations`.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    # 1: one row per Zoom meeting UUID, and the watermark. IF NOT EXISTS: databases made
-    # before migrations were recorded already have them.
+    # 1: one row per Zoom meeting UUID, the watermark, the webhook events seen. IF NOT
+    # EXISTS: databases made before migrations were recorded already have them.
     (
         """CREATE TABLE IF NOT EXISTS recordings (
             uuid TEXT PRIMARY KEY,
@@ -57,6 +57,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at TEXT NOT NULL
         )""",
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS webhook_events"
+        " (digest TEXT PRIMARY KEY, seen_at TEXT NOT NULL)",
     ),
     # 2: the YouTube upload session (JSON: uri, fingerprint, size, started_at), stored before
     # the first byte is sent and cleared when the video ID is stored
@@ -143,6 +145,33 @@ class RecordingRow:
     def session(self) -> dict[str, Any] | None:
         return json.loads(self.upload_session) if self.upload_session else None
 
+    def public_dict(self) -> dict[str, Any]:
+        """The row without the meeting JSON, the download token and the upload session
+        (whose URI lets anyone upload): never printed."""
+        hidden = ("meeting_json", "download_token", "upload_session")
+        return {k: v for k, v in self.__dict__.items() if k not in hidden}
+
+
+def step_summary(steps: dict[str, str]) -> str:
+    """The step a row is at: the running or failed one, else the last one done."""
+    current = next((s for s in STEPS if steps.get(s) in ("running", "failed", "held")), None)
+    if current:
+        return current
+    done = [s for s in STEPS if steps.get(s) == "done"]
+    return done[-1] if done else "-"
+
+
+def open_ledger(settings: Settings, *, must_exist: bool = False) -> StateDB:
+    """The ledger of `settings` (PIPELINE_STATE_DB, setting zoom.state_db, else
+    OUT/state.db). Raises UsageError with `must_exist` when no batch has made it yet."""
+    path = state_db_path(settings)
+    if must_exist and not path.exists():
+        raise UsageError(
+            f"no state database at {path}: no batch has run with these settings",
+            hint="set PIPELINE_STATE_DB (or zoom.state_db, or --out) as the batch has it",
+        )
+    return StateDB(path)
+
 
 class StateDB:
     """The state database. Every method commits its own short transaction, so a webhook
@@ -167,6 +196,14 @@ class StateDB:
 
     def close(self) -> None:
         self.conn.close()
+
+    def first_sighting(self, digest: str) -> bool:
+        """Record a webhook call by its digest. False when it was seen before (a replay)."""
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO webhook_events (digest, seen_at) VALUES (?, ?)",
+            (digest, now_iso()),
+        )
+        return cur.rowcount == 1
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -227,7 +264,7 @@ class StateDB:
                     ),
                 )
             else:
-                keep = existing["status"] in ("done", "permanent", "running", "failed")
+                keep = existing["status"] in ("done", "permanent", "running", "failed", "held")
                 conn.execute(
                     "UPDATE recordings SET meeting_json = ?, topic = ?, duration = ?,"
                     " status = ?, updated_at = ? WHERE uuid = ?",

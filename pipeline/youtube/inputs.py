@@ -14,9 +14,18 @@ from pipeline.leaks.findings import effective_findings, exposing
 from pipeline.redaction.followups import final_artifact
 from pipeline.settings import Settings
 from pipeline.timecode import format_clock
-from pipeline.workspace import Workspace, fingerprint_artifact
+from pipeline.workspace import (
+    CAPTIONS_SRT,
+    DESCRIPTION_TXT,
+    METADATA_JSON,
+    REDACTED_MP4,
+    THUMBNAIL_JPG,
+    TITLE_TXT,
+    ZOOM_MEETING_JSON,
+    Workspace,
+    fingerprint_artifact,
+)
 from pipeline.youtube.rules import fit_plain_description, fit_title
-from pipeline.youtube.title import ZOOM_JSON
 
 PRIVACIES = ("private", "unlisted", "public")
 MARKER_PREFIX = "pipeline-"
@@ -77,20 +86,18 @@ def recording_key_of(ws: Workspace, video: Path) -> str:
     """What names the recording across work folders and runs: its Zoom meeting UUID when it
     came from Zoom, else the fingerprint of the recording the work folder was made from (the
     video to upload when that is gone)."""
-    if ws.exists(ZOOM_JSON):
-        uuid = ws.read_json(ZOOM_JSON).get("uuid")
+    if ws.exists(ZOOM_MEETING_JSON):
+        uuid = ws.read_json(ZOOM_MEETING_JSON).get("uuid")
         if uuid:
             return zoom_recording_key(str(uuid))
-    recording = ws.load_manifest().get("recording") or {}
-    source = recording.get("path") if isinstance(recording, dict) else recording
-    origin = Path(source) if source and Path(source).is_file() else video
-    return "file:" + fingerprint_artifact(origin)
+    source = ws.recording_path()
+    return "file:" + fingerprint_artifact(source if source and source.is_file() else video)
 
 
 def _recorded_at(ws: Workspace) -> dt.datetime | None:
-    if not ws.exists(ZOOM_JSON):
+    if not ws.exists(ZOOM_MEETING_JSON):
         return None
-    start = ws.read_json(ZOOM_JSON).get("start_time")
+    start = ws.read_json(ZOOM_MEETING_JSON).get("start_time")
     try:
         moment = dt.datetime.fromisoformat(str(start).replace("Z", "+00:00"))
     except ValueError:
@@ -107,20 +114,6 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def resolve_workdir(target: Path, settings: Settings) -> Path:
-    """The work folder named directly, or the one of a recording. Raises InputError."""
-    target = Path(target)
-    if target.is_dir():
-        return target
-    if target.is_file():
-        workdir = Workspace.for_recording(target, Path(settings.general.out)).root
-        if workdir.is_dir():
-            return workdir
-        raise InputError(
-            f"no work folder for {target.name} at {workdir}",
-            hint=f"run `pipeline run {target}` first",
-        )
-    raise InputError(f"{target} is neither a work folder nor a recording")
 
 
 def unresolved_findings(workdir: Path) -> list[dict]:
@@ -157,23 +150,22 @@ def load_inputs(
     `recording_key` names the recording (default: `recording_key_of`). Raises InputError
     when the video is missing."""
     ws = Workspace(workdir)
-    meta: dict[str, Any] = ws.read_json("metadata.json") if ws.exists("metadata.json") else {}
-    if ws.exists("redacted.mp4"):
-        video = ws.path("redacted.mp4")
+    meta: dict[str, Any] = ws.read_json(METADATA_JSON) if ws.exists(METADATA_JSON) else {}
+    if ws.exists(REDACTED_MP4):
+        video = ws.path(REDACTED_MP4)
     else:
-        recording = ws.load_manifest().get("recording") or {}
-        source = recording.get("path") if isinstance(recording, dict) else recording
-        video = Path(source) if source else ws.path("missing.mp4")
-        if not video.is_file():
+        source = ws.recording_path()
+        if source is None or not source.is_file():
             raise InputError(
-                f"no video to publish in {workdir}: no redacted.mp4 and the recording "
+                f"no video to publish in {workdir}: no {REDACTED_MP4} and the recording "
                 f"{source or '(unknown)'} is missing",
                 hint="run `pipeline run RECORDING` to create the work folder",
             )
-    title = ws.path("title.txt").read_text("utf-8") if ws.exists("title.txt") else ""
+        video = source
+    title = ws.path(TITLE_TXT).read_text("utf-8") if ws.exists(TITLE_TXT) else ""
     title = title.strip() or meta.get("title") or video.stem
-    if ws.exists("description.txt"):
-        description = ws.path("description.txt").read_text("utf-8")
+    if ws.exists(DESCRIPTION_TXT):
+        description = ws.path(DESCRIPTION_TXT).read_text("utf-8")
     else:
         description = meta.get("description", "")
     chosen = privacy or settings.youtube.privacy
@@ -187,8 +179,8 @@ def load_inputs(
         category_id=str(meta.get("category_id") or settings.youtube.category_id),
         privacy=chosen,
         explicit_privacy=privacy,
-        thumbnail=ws.path("thumbnail.jpg") if ws.exists("thumbnail.jpg") else None,
-        captions=ws.path(final_artifact(ws, "captions.srt")) if ws.exists("captions.srt") else None,
+        thumbnail=ws.path(THUMBNAIL_JPG) if ws.exists(THUMBNAIL_JPG) else None,
+        captions=ws.path(final_artifact(ws, CAPTIONS_SRT)) if ws.exists(CAPTIONS_SRT) else None,
         marker=recording_marker(recording_key or recording_key_of(ws, video)),
         recorded_at=_recorded_at(ws),
     )

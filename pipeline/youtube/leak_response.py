@@ -2,12 +2,11 @@
 broadcasts included), republish the redacted version as a new video carrying over what the
 old one had, or restore the original after a false alarm.
 
-The privacy a video had before its lockdown is recorded in `lockdowns.json` beside the token
-file, so `republish` and `--restore` know what to go back to."""
+The privacy a video had before its lockdown is recorded (`pipeline.youtube.lockdowns`), so
+`republish` and `--restore` know what to go back to; `--restore` without a record refuses."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,11 +14,16 @@ from pipeline.errors import InputError, ServiceError, UsageError
 from pipeline.progress import ProgressCallback
 from pipeline.services.youtube import YouTubeClient
 from pipeline.settings import Settings
-from pipeline.workspace import Workspace, write_json_atomic
+from pipeline.workspace import REDACTED_MP4, YOUTUBE_JSON, Workspace
 from pipeline.youtube.inputs import load_inputs, refuse_if_leaking, utc_now
-from pipeline.youtube.publisher import RECORD, Publisher, PublishResult, make_client, status_body
+from pipeline.youtube.lockdowns import (
+    ledger_path,
+    locked_down_videos,
+    read_lockdowns,
+    write_lockdowns,
+)
+from pipeline.youtube.publisher import Publisher, PublishResult, make_client, status_body
 
-LEDGER = "lockdowns.json"
 _LIVE = ("live", "upcoming")
 
 
@@ -30,26 +34,6 @@ class PrivacyChange:
     current: str
     changed: bool
     planned: list[str] = field(default_factory=list)
-
-
-def ledger_path(settings: Settings) -> Path:
-    return Path(settings.youtube.token_file).expanduser().parent / LEDGER
-
-
-def _ledger(settings: Settings) -> dict:
-    path = ledger_path(settings)
-    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
-
-
-def locked_down_videos(settings: Settings) -> set[str]:
-    """IDs of the videos whose lockdown is recorded (never adopted as a recording's upload)."""
-    return set(_ledger(settings))
-
-
-def _write_ledger(settings: Settings, ledger: dict) -> None:
-    path = ledger_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(path, ledger)
 
 
 def _read(client: YouTubeClient, video_id: str) -> dict:
@@ -73,10 +57,10 @@ def _lockdown(client: YouTubeClient, video_id: str, settings: Settings) -> Priva
     previous = (video.get("status") or {}).get("privacyStatus", "public")
     if previous != "private":
         _set_privacy(client, video, "private")
-    ledger = _ledger(settings)
+    ledger = read_lockdowns(settings)
     if not client.dry_run and video_id not in ledger:
         ledger[video_id] = {"previous_privacy": previous, "locked_at": utc_now()}
-        _write_ledger(settings, ledger)
+        write_lockdowns(settings, ledger)
     recorded = ledger.get(video_id, {}).get("previous_privacy", previous)
     return PrivacyChange(video_id, recorded, "private", previous != "private")
 
@@ -99,7 +83,7 @@ def restore(
 
     Raises UsageError, before anything is sent, when no lockdown of the video was recorded
     and no `privacy` was given: a video is never made public on a guess."""
-    ledger = _ledger(settings)
+    ledger = read_lockdowns(settings)
     target = privacy or ledger.get(video_id, {}).get("previous_privacy")
     if target is None:
         raise UsageError(
@@ -115,7 +99,7 @@ def restore(
         _set_privacy(client, video, target)
     if not dry_run and video_id in ledger:
         del ledger[video_id]
-        _write_ledger(settings, ledger)
+        write_lockdowns(settings, ledger)
     planned = [p.describe() for p in client.planned]
     return PrivacyChange(video_id, current, target, current != target, planned)
 
@@ -136,7 +120,7 @@ def republish(
     expose unresolved findings (the old video is locked down all the same), and the errors of
     `publish`. Running it again resumes or updates the same new video."""
     workspace = Workspace(workdir)
-    if not workspace.exists("redacted.mp4"):
+    if not workspace.exists(REDACTED_MP4):
         raise InputError(
             f"no redacted.mp4 in {workdir}", hint="redact the recording first (pipeline redact)"
         )
@@ -161,5 +145,5 @@ def republish(
     publisher.save()
     result = publisher.run()
     if not dry_run:
-        workspace.write_json(RECORD, publisher.record)
+        workspace.write_json(YOUTUBE_JSON, publisher.record)
     return result

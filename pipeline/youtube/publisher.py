@@ -18,7 +18,7 @@ from pipeline.progress import ProgressCallback
 from pipeline.services.youtube import YouTubeClient
 from pipeline.services.youtube_uploads import plan_upload
 from pipeline.settings import Settings
-from pipeline.workspace import Workspace, fingerprint_artifact
+from pipeline.workspace import YOUTUBE_JSON, Workspace, fingerprint_artifact
 from pipeline.youtube.inputs import (
     PublishInputs,
     load_inputs,
@@ -26,12 +26,12 @@ from pipeline.youtube.inputs import (
     utc_now,
     video_url,
 )
+from pipeline.youtube.lockdowns import locked_down_videos
 from pipeline.youtube.rules import description_chapter_problems
 from pipeline.youtube.upload import upload_once
 
 log = logging.getLogger(__name__)
 
-RECORD = "youtube.json"
 NEW_VIDEO = "NEW_VIDEO_ID"
 
 
@@ -126,8 +126,6 @@ def publish(
     Raises UnresolvedFindingsError before any write when the privacy would expose unresolved
     secret findings; AuthError, QuotaExceededError (everything stays ready to resume),
     TransientServiceError or ServiceError from YouTube; InputError for a bad work folder."""
-    from pipeline.youtube.leak_response import locked_down_videos
-
     workdir = Path(workdir)
     inputs = load_inputs(workdir, settings, privacy, recording_key=recording_key)
     client = make_client(settings, dry_run=dry_run)
@@ -156,7 +154,7 @@ class Publisher:
         self.progress = progress
         self.ledger = ledger
         self.record: dict[str, Any] = (
-            self.workspace.read_json(RECORD) if self.workspace.exists(RECORD) else {}
+            self.workspace.read_json(YOUTUBE_JSON) if self.workspace.exists(YOUTUBE_JSON) else {}
         )
         self.warnings: list[str] = []
         self.playlist_id = settings.youtube.playlist_id
@@ -165,7 +163,7 @@ class Publisher:
 
     def save(self) -> None:
         if not self.client.dry_run:
-            self.workspace.write_json(RECORD, self.record)
+            self.workspace.write_json(YOUTUBE_JSON, self.record)
 
     def warn(self, message: str) -> None:
         log.warning(message)

@@ -4,8 +4,8 @@ extras), then run again: each meeting ends up on YouTube exactly once, private, 
 bytes, one caption track and one playlist entry, and the ledger says so.
 
 The stages are run once for the module (their work folders are then copied into each fresh
-world at the same path, so every later run finds them done); the recordings are the first 30 and 33 s
-of the talk fixture, two 256 KiB chunks each."""
+world at the same path, so every later run finds them done); the recordings are the first 30
+and 33 s of the talk fixture, two 256 KiB chunks each."""
 
 from __future__ import annotations
 

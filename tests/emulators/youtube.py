@@ -17,8 +17,9 @@ client while it waits, after the emulator has done what the request asked (the l
 an upload makes the video) or, with `carried_out=False`, before it has done anything.
 
 Faults are injected per test with the methods of `YouTubeEmulator` (`fail_chunk`,
-`drop_chunk`, `lose_answer`, `hold_chunk`, `hold_request`, `lose_request`, `stall_next`, `expire_tokens`,
-`revoke_refresh_token`, `revoke_after_refreshes`, `exhaust_quota`, `limit_uploads`, `forbid_thumbnails`).
+`drop_chunk`, `lose_answer`, `hold_chunk`, `hold_request`, `lose_request`, `stall_next`,
+`expire_tokens`, `revoke_refresh_token`, `revoke_after_refreshes`, `exhaust_quota`,
+`limit_uploads`, `forbid_thumbnails`).
 
 Not emulated: real YouTube may take a while to show a new upload in the uploads playlist;
 here it is there at once.

@@ -180,7 +180,16 @@ def load_inputs(
         privacy=chosen,
         explicit_privacy=privacy,
         thumbnail=ws.path(THUMBNAIL_JPG) if ws.exists(THUMBNAIL_JPG) else None,
-        captions=ws.path(final_artifact(ws, CAPTIONS_SRT)) if ws.exists(CAPTIONS_SRT) else None,
+        captions=_captions(ws),
         marker=recording_marker(recording_key or recording_key_of(ws, video)),
         recorded_at=_recorded_at(ws),
     )
+
+
+def _captions(ws: Workspace) -> Path | None:
+    """The captions to upload: the ones that follow a redaction when there are, none when
+    nothing was said (YouTube refuses a caption file without cues)."""
+    if not ws.exists(CAPTIONS_SRT):
+        return None
+    path = ws.path(final_artifact(ws, CAPTIONS_SRT))
+    return path if path.is_file() and path.read_text(encoding="utf-8").strip() else None

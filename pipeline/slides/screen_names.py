@@ -20,7 +20,7 @@ _HOST = re.compile(
     r"^(https?://|www\.)|^[\w-]+(\.[\w-]+)*:\d+\b|^localhost\b|\.(com|org|io|dev|net)\b"
 )
 _PATH = re.compile(r"^(~|/|[A-Za-z]:\\)")
-_SHELLS = frozenset("bash zsh fish sh powershell pwsh cmd tmux ssh".split())
+_SHELLS = frozenset(["bash", "zsh", "fish", "sh", "powershell", "pwsh", "cmd", "tmux", "ssh"])
 #: app names that follow a window's own name ("notes.md - Visual Studio Code")
 _APPS = frozenset(
     (

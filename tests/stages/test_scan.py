@@ -232,11 +232,7 @@ def test_at_30_fps_decoding_reference_frames_only_misses_no_secret(tmp_path_fact
     summary = json.loads((work / "manifest.json").read_text())["stages"]["scan"]["summary"]
     assert summary["decoding"] == "reference frames"
     assert summary["decoded_seconds"] < TRUTH["duration"]  # the gate still skipped stretches
-    screen = [
-        f
-        for f in json.loads((work / "flags.json").read_text())["findings"]
-        if f["source"] == "screen"
-    ]
+    screen = [f for f in json.loads((work / "flags.json").read_text())["findings"] if f["source"] == "screen"]
     for planted in TRUTH["screen"]:
         found = [f for f in screen if f["rule"] == planted["rule"]]
         assert len(found) == 1, (planted["rule"], found)

@@ -95,10 +95,7 @@ def test_rerun_skips_and_force_redoes(transcribed, talk_mp4):
     again = run_pipeline("run", str(talk_mp4), "--out", str(workdir.parent), "--json")
     assert again.code == 0, again.stderr
     # nothing is redone (redact does not apply: the talk shows no secret)
-    assert {s["status"] for s in json.loads(again.stdout)["stages"]} == {
-        "skipped",
-        "not applicable",
-    }
+    assert {s["status"] for s in json.loads(again.stdout)["stages"]} == {"skipped", "not applicable"}
     # a changed parameter invalidates only the stage it belongs to
     forced = run_pipeline(
         "transcribe", str(talk_mp4), "--out", str(workdir.parent), "--json", "--force", "transcribe"

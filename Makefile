@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser demo test lint bench fixtures clean
+.PHONY: install browser services demo test lint bench fixtures clean
 
 install: $(STAMP)
 
@@ -26,7 +26,16 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "note: chromium could not be installed; the review page browser test will be skipped"
 
-test: install browser
+# The cluster tests start a real redis-server and a real PostgreSQL (Debian's packages) on
+# 127.0.0.1; without root/apt they are skipped with a message saying so.
+services:
+	@{ command -v redis-server >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql >/dev/null && \
+	  { service redis-server stop >/dev/null 2>&1; service postgresql stop >/dev/null 2>&1; true; }; } || \
+	  echo "note: redis-server/postgresql could not be installed; the cluster tests will be skipped"
+
+test: install browser services
 	$(BIN)/python -m pytest -q
 
 lint: install

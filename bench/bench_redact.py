@@ -15,7 +15,7 @@ from pipeline.media.edit_plan import EditRange
 from pipeline.media.encode import EncoderSettings
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.render import full_reencode
-from pipeline.redaction import RedactionRange
+from pipeline.redaction.ranges import RedactionRange
 from pipeline.settings import RedactSettings
 from pipeline.stages.redact import redact
 from pipeline.workspace import Workspace

@@ -3,7 +3,7 @@ import io
 import srt
 import webvtt
 
-from pipeline.captions import MAX_LINE, MAX_LINES, Word, build_cues, to_srt, to_vtt
+from pipeline.speech.captions import MAX_LINE, MAX_LINES, Word, build_cues, to_srt, to_vtt
 
 
 def _words(text: str, start: float = 0.0, step: float = 0.35) -> list[Word]:

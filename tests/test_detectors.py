@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.detectors import detect, normalise, similar
+from pipeline.leaks.rules import detect, normalise, similar
 
 AWS_ID = "AKIAIOSFODNN7EXAMPLE"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

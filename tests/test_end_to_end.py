@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.findings import effective_findings, exposing
+from pipeline.leaks.findings import effective_findings, exposing
 from pipeline.media.frames import grab_frame
-from pipeline.publish_inputs import unresolved_findings
 from pipeline.workspace import Workspace
+from pipeline.youtube.inputs import unresolved_findings
 from tests.browser import load_page
 from tests.conftest import FIXTURES, run_pipeline
 

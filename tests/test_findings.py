@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.errors import InputError, SecretsHeldError
-from pipeline.findings import (
+from pipeline.leaks.findings import (
     FLAGS_JSON,
     REVIEW_JSON,
     SecretFinding,

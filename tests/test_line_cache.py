@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from fixtures.synth import font
-from pipeline.line_cache import LineCache, ink
+from pipeline.leaks.line_cache import LineCache, ink
 
 
 def screen_line(text: str, dx: int, dy: int, quality: int) -> np.ndarray:

@@ -8,14 +8,14 @@ import logging
 
 import pytest
 
-from pipeline.detectors import detect
-from pipeline.masking import (
+from pipeline.leaks.masking import (
     MAX_SHOWN,
     SecretMaskingFilter,
     install_log_masking,
     mask_secret,
     mask_text,
 )
+from pipeline.leaks.rules import detect
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ import shutil
 import pytest
 
 from pipeline.errors import ModelUnavailableError
-from pipeline.model_registry import manifests, resolve_model
+from pipeline.speech.model_registry import manifests, resolve_model
 from tests.conftest import run_pipeline
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from fixtures.synth import font
-from pipeline.ocr import INK_MARGIN, ScreenReader, ink_extent
+from pipeline.leaks.ocr import INK_MARGIN, ScreenReader, ink_extent
 
 
 def band_with_text(text: str, x: int, y: int) -> np.ndarray:

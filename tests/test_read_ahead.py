@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from pipeline.read_ahead import read_ahead
+from pipeline.media.read_ahead import read_ahead
 
 
 def test_items_come_in_order():

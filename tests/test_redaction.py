@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.errors import InputError, UsageError
 from pipeline.media.probe import probe
-from pipeline.redaction import (
+from pipeline.redaction.ranges import (
     RedactionRange,
     check_ranges,
     merge_ranges,

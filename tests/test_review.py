@@ -5,8 +5,8 @@ import json
 
 from PIL import Image
 
-from pipeline.review import gather
-from pipeline.review_page import write_review
+from pipeline.review.page import write_review
+from pipeline.review.report import gather
 from pipeline.workspace import Workspace
 from tests.browser import load_page
 from tests.conftest import run_pipeline

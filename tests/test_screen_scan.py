@@ -8,9 +8,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from fixtures.synth_leak import mono
+from pipeline.leaks.ocr import ScreenReader
+from pipeline.leaks.screen_scan import FindingTracker, ScreenScanner
 from pipeline.media.sampling import SampledFrame
-from pipeline.ocr import ScreenReader
-from pipeline.screen_scan import FindingTracker, ScreenScanner
 
 KEY_LINE = "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE"
 

@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.media.frames import SampledFrame
-from pipeline.slide_detector import CellGrid, DetectorOptions, compare, detect_changes
+from pipeline.slides.changes import CellGrid, DetectorOptions, compare, detect_changes
 
 W, H = 320, 180
 
@@ -104,7 +104,7 @@ def _keyframes_with_a_webcam(count: int) -> list[SampledFrame]:
 
 
 def test_the_keyframe_gate_learns_the_webcam_from_keyframes_alone():
-    from pipeline.slide_detector import KeyframeGate, SlideChangeDetector
+    from pipeline.slides.changes import KeyframeGate, SlideChangeDetector
 
     keys = _keyframes_with_a_webcam(8)
     gate = KeyframeGate(SlideChangeDetector())
@@ -119,7 +119,7 @@ def test_the_keyframe_gate_learns_the_webcam_from_keyframes_alone():
 
 
 def test_the_keyframe_gate_does_not_depend_on_what_the_detector_has_seen():
-    from pipeline.slide_detector import KeyframeGate, SlideChangeDetector
+    from pipeline.slides.changes import KeyframeGate, SlideChangeDetector
 
     keys = _keyframes_with_a_webcam(8)
     fed = SlideChangeDetector()

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pipeline.batch.ledger import StateDB
+from pipeline.batch.lock import BatchLock
 from pipeline.errors import BatchLockedError, UsageError
-from pipeline.lock import BatchLock
-from pipeline.state import StateDB
 
 MEETING = {
     "uuid": "/ab//cd==",
@@ -66,7 +66,7 @@ def test_watermark_round_trip(tmp_path):
 HOLDER = textwrap.dedent(
     """
     import sys, time
-    from pipeline.lock import BatchLock
+    from pipeline.batch.lock import BatchLock
     lock = BatchLock(sys.argv[1]).acquire()
     print("held", flush=True)
     sys.stdin.read()

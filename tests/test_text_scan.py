@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.chat import read_chat
 from pipeline.errors import InputError
-from pipeline.text_scan import scan_chat, scan_transcript
+from pipeline.leaks.text_scan import scan_chat, scan_transcript
+from pipeline.zoom.chat import read_chat
 from tests.conftest import FIXTURES
 
 

@@ -3,7 +3,7 @@ within the limits without cutting a chapter line."""
 
 from __future__ import annotations
 
-from pipeline.youtube_rules import (
+from pipeline.youtube.rules import (
     DESCRIPTION_MAX_BYTES,
     ChapterMark,
     chapter_problems,

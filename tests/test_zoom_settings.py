@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.batch.ledger import state_db_path
 from pipeline.settings import load_settings
-from pipeline.state import state_db_path
 
 TOML = """
 [general]

@@ -24,7 +24,7 @@ from pipeline.cli.thumbnail import thumbnail_command
 from pipeline.cli.transcribe import transcribe_command
 from pipeline.cli.webhook import webhook_command
 from pipeline.errors import PipelineError
-from pipeline.masking import mask_text
+from pipeline.leaks.masking import mask_text
 from pipeline.memory import limit_malloc_arenas
 
 

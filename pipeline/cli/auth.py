@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import config_options, resolve_settings, setup_logging
-from pipeline.publishing import check_credentials
 from pipeline.services.youtube_auth import authorize_installed_app
+from pipeline.youtube.publisher import check_credentials
 
 
 @click.group("auth")

@@ -7,7 +7,9 @@ from datetime import date
 
 import click
 
-from pipeline.batch import Batch, BatchReport
+from pipeline.batch.ledger import StateDB, state_db_path
+from pipeline.batch.lock import BatchLock, batch_lock_path
+from pipeline.batch.nightly import Batch, BatchReport
 from pipeline.cli.common import (
     config_options,
     display_options,
@@ -16,9 +18,7 @@ from pipeline.cli.common import (
     setup_logging,
 )
 from pipeline.errors import BatchIncompleteError, UsageError
-from pipeline.lock import BatchLock, batch_lock_path
 from pipeline.services.zoom import ZoomClient
-from pipeline.state import StateDB, state_db_path
 
 
 def _parse_since(value: str | None) -> date | None:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from pipeline.errors import UsageError
-from pipeline.masking import install_log_masking
+from pipeline.leaks.masking import install_log_masking
 from pipeline.media.probe import probe
 from pipeline.progress import JsonReporter, QuietReporter, Reporter, RichReporter
 from pipeline.runner import FORCE_ALL, Runner, RunSummary

@@ -8,7 +8,7 @@ import click
 
 from pipeline.cli.common import config_options, display_options, resolve_settings, setup_logging
 from pipeline.services.zoom import ZoomClient
-from pipeline.zoom_fetch import fetch_recording
+from pipeline.zoom.fetch import fetch_recording
 
 
 @click.command("fetch")

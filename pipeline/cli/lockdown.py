@@ -15,9 +15,9 @@ from pipeline.cli.common import (
     setup_logging,
 )
 from pipeline.cli.publish import dry_run_option, print_result
-from pipeline.leak_response import PrivacyChange, lockdown, republish
-from pipeline.leak_response import restore as restore_privacy
-from pipeline.publish_inputs import resolve_workdir
+from pipeline.youtube.inputs import resolve_workdir
+from pipeline.youtube.leak_response import PrivacyChange, lockdown, republish
+from pipeline.youtube.leak_response import restore as restore_privacy
 
 
 def _show(change: PrivacyChange) -> None:

@@ -16,8 +16,8 @@ from pipeline.cli.common import (
     resolve_settings,
     setup_logging,
 )
-from pipeline.publish_inputs import PRIVACIES, resolve_workdir
-from pipeline.publishing import PublishResult, publish
+from pipeline.youtube.inputs import PRIVACIES, resolve_workdir
+from pipeline.youtube.publisher import PublishResult, publish
 
 
 def privacy_option(func):

@@ -17,7 +17,7 @@ from pipeline.cli.common import (
     setup_logging,
 )
 from pipeline.errors import InputError, UsageError
-from pipeline.redaction import RedactionRange, parse_range, parse_region, ranges_from_flags
+from pipeline.redaction.ranges import RedactionRange, parse_range, parse_region, ranges_from_flags
 from pipeline.stages.redact import REDACTIONS_JSON, redact
 from pipeline.timecode import format_duration, parse_time
 from pipeline.workspace import MANIFEST_NAME, Workspace

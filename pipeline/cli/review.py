@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import config_options, resolve_settings, setup_logging
-from pipeline.review import gather, resolve_workdir
-from pipeline.review_page import write_review
+from pipeline.review.page import write_review
+from pipeline.review.report import gather, resolve_workdir
 
 
 @click.command("review")

@@ -22,10 +22,10 @@ from pipeline.cli.common import (
 )
 from pipeline.cli.publish import print_result, privacy_option
 from pipeline.cli.scan import resolve_scan_settings
-from pipeline.findings import effective_findings, enforce_policy, exposing
-from pipeline.publishing import check_credentials, publish
+from pipeline.leaks.findings import effective_findings, enforce_policy, exposing
 from pipeline.stages import all_stages
 from pipeline.workspace import Workspace
+from pipeline.youtube.publisher import check_credentials, publish
 
 
 @click.command("run")

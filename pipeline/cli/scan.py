@@ -19,14 +19,14 @@ from pipeline.cli.common import (
     setup_logging,
     transcribe_options,
 )
-from pipeline.findings import SecretFinding, describe, dismiss, load_findings
+from pipeline.leaks.findings import SecretFinding, describe, dismiss, load_findings
 from pipeline.settings import Settings
 from pipeline.stages.probe import ProbeStage
 from pipeline.stages.scan import ScanStage, check_scan_settings, default_chat_path
 from pipeline.stages.transcribe import TranscribeStage
 from pipeline.timecode import format_clock
 from pipeline.workspace import Workspace
-from pipeline.zoom_recordings import COMPANION_FILES
+from pipeline.zoom.recordings import COMPANION_FILES
 
 
 def resolve_scan_settings(settings: Settings, recording: Path) -> Settings:

@@ -6,9 +6,9 @@ import json
 
 import click
 
+from pipeline.batch.ledger import STEPS, StateDB, state_db_path
 from pipeline.cli.common import config_options, resolve_settings
 from pipeline.errors import UsageError
-from pipeline.state import STEPS, StateDB, state_db_path
 
 
 def _step_summary(steps: dict[str, str]) -> str:

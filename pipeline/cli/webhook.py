@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
+from pipeline.batch.ledger import StateDB, state_db_path
+from pipeline.batch.lock import BatchLock, batch_lock_path
+from pipeline.batch.webhook import make_server
 from pipeline.cli.common import config_options, resolve_settings, setup_logging
 from pipeline.errors import PipelineError
-from pipeline.lock import BatchLock, batch_lock_path
-from pipeline.services.zoom_webhook import make_server
 from pipeline.settings import Settings
-from pipeline.state import StateDB, state_db_path
 
 
 def _batch_worker(
@@ -21,7 +21,7 @@ def _batch_worker(
 ) -> None:
     """Run the batch each time `wake` is set; a batch already running will not see the new
     row (it listed before), so the next wake-up or night picks it up."""
-    from pipeline.batch import Batch
+    from pipeline.batch.nightly import Batch
     from pipeline.services.zoom import ZoomClient
 
     while True:

@@ -26,8 +26,8 @@ from pipeline.media.encode import (
     video_encoder,
 )
 from pipeline.media.h264 import AvcConfig, annexb_to_length_prefixed, parse_avcc
+from pipeline.media.read_ahead import read_ahead
 from pipeline.progress import ProgressCallback, no_progress
-from pipeline.read_ahead import read_ahead
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ import tenacity
 
 from pipeline.errors import ConfigError, ZoomError, ZoomTransientError
 from pipeline.settings import ZoomSettings
-from pipeline.zoom_recordings import ZoomMeeting
+from pipeline.zoom.recordings import ZoomMeeting
 
 log = logging.getLogger(__name__)
 

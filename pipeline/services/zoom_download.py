@@ -15,7 +15,7 @@ import requests
 from pipeline.errors import ZoomError, ZoomTransientError
 from pipeline.progress import ProgressCallback, no_progress
 from pipeline.services.zoom import ZoomClient, redact_url, transient_from_response
-from pipeline.zoom_recordings import RecordingFile
+from pipeline.zoom.recordings import RecordingFile
 
 log = logging.getLogger(__name__)
 

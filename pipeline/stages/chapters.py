@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from pipeline.chapters import Chapter, enforce_rules, spans
-from pipeline.features import FeatureStart, load_features, match_features
-from pipeline.keyphrases import Utterance, key_phrase, topic_boundaries
 from pipeline.settings import Settings
-from pipeline.slide_titles import SlideTitleReader
+from pipeline.slides.chapter_list import Chapter, enforce_rules, spans
+from pipeline.slides.demo_plan import FeatureStart, load_features, match_features
+from pipeline.slides.titles import SlideTitleReader
+from pipeline.speech.keyphrases import Utterance, key_phrase, topic_boundaries
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.workspace import fingerprint_file
 

@@ -4,7 +4,7 @@ The title comes from a template and the recording date; the description from a J
 template (built-in, or describe.description_template) given the chapters, the demo-day
 features, the Slack link and the links shared in the Zoom chat. YouTube's limits are
 enforced afterwards: a description that is too long loses whole lines from its end, never a
-part of a chapter line (pipeline.youtube_rules)."""
+part of a chapter line (pipeline.youtube.rules)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from typing import Any
 
 import jinja2
 
-from pipeline.chapters import Chapter
-from pipeline.chat import read_chat, shared_links
 from pipeline.errors import ConfigError, InputError
-from pipeline.redaction_followups import FOLLOW_DIR, final_artifact
+from pipeline.redaction.followups import FOLLOW_DIR, final_artifact
 from pipeline.settings import DescribeSettings, Settings
+from pipeline.slides.chapter_list import Chapter
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.timecode import format_clock
-from pipeline.title import ZOOM_JSON, fallback_date, recording_date, render_title
 from pipeline.workspace import fingerprint_file
-from pipeline.youtube_rules import CHAPTER_LINE, description_problems, fit_description
+from pipeline.youtube.rules import CHAPTER_LINE, description_problems, fit_description
+from pipeline.youtube.title import ZOOM_JSON, fallback_date, recording_date, render_title
+from pipeline.zoom.chat import read_chat, shared_links
 
 TITLE_TXT = "title.txt"
 DESCRIPTION_TXT = "description.txt"

@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.errors import StageError, UsageError
-from pipeline.findings import (
+from pipeline.leaks.findings import (
     SecretFinding,
     effective_findings,
     exposing,
@@ -27,11 +27,11 @@ from pipeline.media.encode import EncoderSettings
 from pipeline.media.probe import MediaInfo, probe
 from pipeline.media.render import RenderReport, smart_render
 from pipeline.progress import ProgressCallback, no_progress
-from pipeline.redaction import MODES, RedactionRange, check_ranges, merge_ranges
-from pipeline.redaction_followups import Timeline, follow_artifacts
+from pipeline.redaction.checks import verify_render
+from pipeline.redaction.followups import Timeline, follow_artifacts
+from pipeline.redaction.ranges import MODES, RedactionRange, check_ranges, merge_ranges
 from pipeline.settings import RedactSettings, Settings
 from pipeline.stages.base import Stage, StageContext, StageResult
-from pipeline.stages.redact_checks import verify_render
 from pipeline.workspace import Workspace, atomic_path, fingerprint_file
 
 log = logging.getLogger(__name__)

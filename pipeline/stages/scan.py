@@ -3,7 +3,7 @@ typed into the chat (Zoom chat file) -> flags.json, with masked previews only.
 
 In a run that has the slides stage too, the screen is read on the slides stage's pass over
 the video (one decode for both, beside transcription), and this stage adds the transcript
-and the chat to what that pass found (pipeline.screen_watch)."""
+and the chat to what that pass found (pipeline.leaks.screen_watch)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.chat import read_chat
-from pipeline.detectors import normalise
 from pipeline.errors import ConfigError, InputError
-from pipeline.findings import (
+from pipeline.leaks.findings import (
     FLAGS_JSON,
     ON_SECRET_CHOICES,
     SecretFinding,
@@ -23,20 +21,22 @@ from pipeline.findings import (
     unique_ids,
     write_findings,
 )
-from pipeline.masking import mask_secret
-from pipeline.screen_pass import watch_screen
-from pipeline.screen_watch import (
+from pipeline.leaks.masking import mask_secret
+from pipeline.leaks.rules import normalise
+from pipeline.leaks.screen_watch import (
     DETECTORS_VERSION,
     SCREEN_FINDINGS_JSON,
     ScreenWatcher,
     read_screen_findings,
     screen_params,
 )
+from pipeline.leaks.text_scan import TextSecret, scan_chat, scan_transcript
+from pipeline.media.screen_pass import watch_screen
 from pipeline.settings import ScanSettings, Settings
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.stages.probe import ACTIVITY_JSON, load_activity
-from pipeline.text_scan import TextSecret, scan_chat, scan_transcript
 from pipeline.workspace import fingerprint_file
+from pipeline.zoom.chat import read_chat
 
 log = logging.getLogger(__name__)
 

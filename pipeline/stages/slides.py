@@ -1,9 +1,9 @@
 """Slides stage: the moments the presented content changes -> slides.json + slides/NNNN.jpg.
 
-The recording is decoded once (pipeline.screen_pass: keyframes, plus the stretches between
+The recording is decoded once (pipeline.media.screen_pass: keyframes, plus the stretches between
 them that may hold a change, 2 samples a second) and fed through the slide-change detector,
 on a 320 px gray view of each sample. When the scan stage is in the same run, the secret
-scanner rides on the same pass (pipeline.screen_watch) and its findings are left in
+scanner rides on the same pass (pipeline.leaks.screen_watch) and its findings are left in
 screen-findings.json: the video is decoded once for both, beside transcription. For each
 slide (the opening picture at 0.0 and each change) one full resolution frame is saved: a
 keyframe inside the slide's still stretch when there is one (a keyframe decodes on its own,
@@ -18,17 +18,17 @@ from typing import Any
 
 from PIL import Image
 
-from pipeline.media.frames import SampledFrame, grab_frame, video_size
-from pipeline.media.sampling import SampledFrame as ScreenSample
-from pipeline.screen_pass import Watcher, watch_screen
-from pipeline.screen_watch import (
+from pipeline.leaks.screen_watch import (
     SCREEN_FINDINGS_JSON,
     ScreenWatcher,
     screen_params,
     write_screen_findings,
 )
+from pipeline.media.frames import SampledFrame, grab_frame, video_size
+from pipeline.media.sampling import SampledFrame as ScreenSample
+from pipeline.media.screen_pass import Watcher, watch_screen
 from pipeline.settings import Settings
-from pipeline.slide_detector import DetectorOptions, KeyframeGate, SlideChangeDetector
+from pipeline.slides.changes import DetectorOptions, KeyframeGate, SlideChangeDetector
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.stages.probe import ACTIVITY_JSON, load_activity
 from pipeline.stages.scan import check_scan_settings

@@ -19,7 +19,7 @@ from pipeline.errors import StageError
 from pipeline.media.frames import grab_frame
 from pipeline.settings import Settings
 from pipeline.stages.base import Stage, StageContext, StageResult
-from pipeline.title import render_title
+from pipeline.youtube.title import render_title
 
 THUMBNAIL_JPG = "thumbnail.jpg"
 THUMBNAIL_JSON = "thumbnail.json"

@@ -10,12 +10,12 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pipeline.captions import Word, build_cues, to_srt, to_vtt
 from pipeline.errors import ModelUnavailableError
 from pipeline.media.audio import iter_speech_windows
 from pipeline.memory import HeapTrimmer
-from pipeline.model_registry import ResolvedModel, resolve_model
 from pipeline.settings import Settings, TranscribeSettings
+from pipeline.speech.captions import Word, build_cues, to_srt, to_vtt
+from pipeline.speech.model_registry import ResolvedModel, resolve_model
 from pipeline.stages.base import Stage, StageContext, StageResult
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from pipeline.batch.ledger import StateDB
+from pipeline.batch.webhook import signature
 from pipeline.media.ffmpeg import run_ffmpeg
-from pipeline.services.zoom_webhook import signature
-from pipeline.state import StateDB
 from tests.emulators.youtube import YouTubeEmulator
 from tests.emulators.zoom import EmulatedFile, ZoomEmulator
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipeline.state import StateDB
-from pipeline.zoom_recordings import ZoomMeeting
+from pipeline.batch.ledger import StateDB
+from pipeline.zoom.recordings import ZoomMeeting
 from tests.emulators.zoom import EmulatedFile, ZoomEmulator
 
 TODAY = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
@@ -195,7 +195,7 @@ def test_batch_checks_zoom_credentials_first(emulator, tmp_path):
 
 HOLDER = """
 import sys
-from pipeline.lock import BatchLock
+from pipeline.batch.lock import BatchLock
 lock = BatchLock(sys.argv[1]).acquire()
 print("held", flush=True)
 sys.stdin.read()

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from pipeline.errors import InputError, UnresolvedFindingsError
-from pipeline.leak_response import ledger_path, lockdown, republish, restore
-from pipeline.publishing import publish
+from pipeline.youtube.leak_response import ledger_path, lockdown, republish, restore
+from pipeline.youtube.publisher import publish
 from tests.emulators.youtube_fixtures import finding
 
 

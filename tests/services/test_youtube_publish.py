@@ -15,9 +15,9 @@ from pipeline.errors import (
     TransientServiceError,
     UnresolvedFindingsError,
 )
-from pipeline.publishing import publish
 from pipeline.settings import load_settings
-from pipeline.youtube_rules import description_chapter_problems as chapter_problems
+from pipeline.youtube.publisher import publish
+from pipeline.youtube.rules import description_chapter_problems as chapter_problems
 from tests.emulators.youtube_fixtures import CHUNK, DESCRIPTION, finding, make_workdir
 
 

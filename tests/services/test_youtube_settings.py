@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import AuthError
-from pipeline.publishing import check_credentials
 from pipeline.services.youtube import quota_reset_time
 from pipeline.services.youtube_auth import load_credentials
 from pipeline.settings import load_settings
-from pipeline.youtube_rules import description_chapter_problems as chapter_problems
-from pipeline.youtube_rules import fit_plain_description as clean_description
-from pipeline.youtube_rules import fit_title as clean_title
+from pipeline.youtube.publisher import check_credentials
+from pipeline.youtube.rules import description_chapter_problems as chapter_problems
+from pipeline.youtube.rules import fit_plain_description as clean_description
+from pipeline.youtube.rules import fit_title as clean_title
 
 
 def test_env_wins_over_config(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from pipeline.errors import ConfigError, ZoomError, ZoomTransientError
 from pipeline.services.zoom import ZoomClient, encode_meeting_id, month_windows, parse_retry_after
 from pipeline.settings import ZoomSettings
-from pipeline.zoom_recordings import MeetingFilter, choose_video, companion_files
+from pipeline.zoom.recordings import MeetingFilter, choose_video, companion_files
 from tests.emulators.zoom import EmulatedFile, ZoomEmulator
 
 START = datetime(2026, 9, 1, 16, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from pipeline.errors import ZoomError, ZoomTransientError
 from pipeline.services.zoom import ZoomClient
 from pipeline.services.zoom_download import download_file, part_path
 from pipeline.settings import ZoomSettings
-from pipeline.zoom_recordings import RecordingFile, choose_video
+from pipeline.zoom.recordings import RecordingFile, choose_video
 from tests.emulators.zoom import EmulatedFile, ZoomEmulator
 
 START = datetime(2026, 9, 1, 16, 0, tzinfo=UTC)

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from pipeline.services.zoom_webhook import signature
-from pipeline.state import StateDB
+from pipeline.batch.ledger import StateDB
+from pipeline.batch.webhook import signature
 from tests.emulators.zoom import EmulatedFile, ZoomEmulator
 
 SECRET = "whsec-test-0123456789"

@@ -7,7 +7,7 @@ import difflib
 
 import pytest
 
-from pipeline.youtube_rules import ChapterMark, chapter_problems
+from pipeline.youtube.rules import ChapterMark, chapter_problems
 
 FEATURES = "fixtures/demoday.features.yaml"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.chat import parse_chat, shared_links
-from pipeline.youtube_rules import description_problems, parse_chapter_lines, title_problems
+from pipeline.youtube.rules import description_problems, parse_chapter_lines, title_problems
+from pipeline.zoom.chat import parse_chat, shared_links
 
 CHAT = (
     "10:01:02\t From  Alex Rivera : the deck is at https://example.org/deck.pdf, enjoy\n"

@@ -14,9 +14,9 @@ import pytest
 
 from pipeline.errors import InputError, UsageError
 from pipeline.media.verify import decode_window, stream_facts
-from pipeline.redaction import RedactionRange
+from pipeline.redaction.checks import read_text
+from pipeline.redaction.ranges import RedactionRange
 from pipeline.stages.redact import redact
-from pipeline.stages.redact_checks import read_text
 from pipeline.workspace import Workspace
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -326,7 +326,7 @@ def test_a_codec_that_cannot_be_copied_falls_back_to_a_full_reencode(tmp_path):
 
 def test_checks_fail_on_a_file_that_was_not_redacted(blurred, cut_two, talk_mp4):
     from pipeline.media.probe import probe
-    from pipeline.stages.redact_checks import verify_render
+    from pipeline.redaction.checks import verify_render
 
     ws, result = blurred
     # the unredacted source handed in as the "rendered" file: the key is still readable

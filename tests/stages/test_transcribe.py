@@ -9,7 +9,7 @@ import pytest
 import srt
 import webvtt
 
-from pipeline.captions import MAX_LINE, MAX_LINES
+from pipeline.speech.captions import MAX_LINE, MAX_LINES
 from tests.conftest import run_pipeline
 
 

@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
-from pipeline.captions import Word, build_cues, to_srt, to_vtt
+from pipeline.speech.captions import Word, build_cues, to_srt, to_vtt
 from pipeline.workspace import Workspace
 
 FOLLOW_DIR = "redacted"

@@ -15,10 +15,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from pipeline.detectors import SecretMatch, detect, normalise, similar
+from pipeline.leaks.ocr import OcrLine, ScreenReader
+from pipeline.leaks.rules import SecretMatch, detect, normalise, similar
 from pipeline.media.activity import StreamActivity
 from pipeline.media.sampling import SampledFrame
-from pipeline.ocr import OcrLine, ScreenReader
 
 #: low-resolution pixels per side of a change cell (320 px wide view -> 40 columns)
 CELL = 8

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pipeline.youtube_rules import ChapterMark, chapter_problems
+from pipeline.youtube.rules import ChapterMark, chapter_problems
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError, PipelineError
-from pipeline.findings import SecretFinding, effective_findings, exposing
+from pipeline.leaks.findings import SecretFinding, effective_findings, exposing
 from pipeline.media.stills import still_jpeg
-from pipeline.redaction_followups import final_artifact
+from pipeline.redaction.followups import final_artifact
 from pipeline.timecode import format_clock
 from pipeline.workspace import MANIFEST_NAME, Workspace
 

@@ -17,8 +17,8 @@ import numpy as np
 from pipeline.media.probe import MediaInfo
 from pipeline.media.render import RenderReport
 from pipeline.media.verify import decode_window, stream_facts
-from pipeline.redaction import RedactionRange
-from pipeline.redaction_followups import Timeline
+from pipeline.redaction.followups import Timeline
+from pipeline.redaction.ranges import RedactionRange
 
 log = logging.getLogger(__name__)
 

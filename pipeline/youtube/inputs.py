@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError, UnresolvedFindingsError
-from pipeline.findings import effective_findings, exposing
-from pipeline.redaction_followups import final_artifact
+from pipeline.leaks.findings import effective_findings, exposing
+from pipeline.redaction.followups import final_artifact
 from pipeline.settings import Settings
 from pipeline.timecode import format_clock
 from pipeline.workspace import Workspace
-from pipeline.youtube_rules import fit_plain_description, fit_title
+from pipeline.youtube.rules import fit_plain_description, fit_title
 
 PRIVACIES = ("private", "unlisted", "public")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.errors import InputError
-from pipeline.keyphrases import Utterance, content_words
+from pipeline.speech.keyphrases import Utterance, content_words
 
 
 @dataclass(frozen=True)

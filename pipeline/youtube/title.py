@@ -12,7 +12,7 @@ from pipeline.errors import ConfigError, UsageError
 from pipeline.media.probe import MediaInfo
 from pipeline.settings import DescribeSettings
 from pipeline.workspace import Workspace
-from pipeline.youtube_rules import fit_title
+from pipeline.youtube.rules import fit_title
 
 #: written by `pipeline fetch`/`batch` with the Zoom meeting's facts ({"start_time": ISO, ...})
 ZOOM_JSON = "zoom_meeting.json"

@@ -1,6 +1,6 @@
 """OCR of screen regions with rapidocr (PP-OCR ONNX models shipped in its wheel): text lines
 are detected in a region, and only lines whose picture has not been read before are
-recognised (pipeline.line_cache: a line that stays on screen, comes back or merely moves is
+recognised (pipeline.leaks.line_cache: a line that stays on screen, comes back or merely moves is
 never recognised twice). Nothing that holds a secret in clear is written to the work folder."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.errors import ModelUnavailableError
-from pipeline.line_cache import LineCache
+from pipeline.leaks.line_cache import LineCache
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.masking import register_secret
+from pipeline.leaks.masking import register_secret
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.errors import InputError, SecretsHeldError
-from pipeline.redaction import RedactionRange
+from pipeline.redaction.ranges import RedactionRange
 from pipeline.timecode import format_clock
 from pipeline.workspace import Workspace, fingerprint_artifact
 

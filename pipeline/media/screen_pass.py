@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Protocol
 
 from pipeline.media.frames import reference_only_pays
+from pipeline.media.read_ahead import read_ahead
 from pipeline.media.sampling import SampledFrame, sample_frames_gated
-from pipeline.read_ahead import read_ahead
 
 
 class Watcher(Protocol):

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pipeline.errors import InputError, ServiceError
 from pipeline.progress import ProgressCallback
-from pipeline.publish_inputs import load_inputs, refuse_if_leaking, utc_now
-from pipeline.publishing import RECORD, Publisher, PublishResult, make_client, status_body
 from pipeline.services.youtube import YouTubeClient
 from pipeline.settings import Settings
 from pipeline.workspace import Workspace, write_json_atomic
+from pipeline.youtube.inputs import load_inputs, refuse_if_leaking, utc_now
+from pipeline.youtube.publisher import RECORD, Publisher, PublishResult, make_client, status_body
 
 LEDGER = "lockdowns.json"
 _LIVE = ("live", "upcoming")

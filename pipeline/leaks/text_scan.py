@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.chat import ChatMessage
-from pipeline.detectors import detect
+from pipeline.leaks.rules import detect
+from pipeline.zoom.chat import ChatMessage
 
 
 @dataclass(frozen=True)

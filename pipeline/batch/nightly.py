@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pipeline import publishing
+from pipeline.batch.ledger import RecordingRow, StateDB
 from pipeline.errors import InputError, MediaError, PipelineError, QuotaExceededError
 from pipeline.media.probe import probe
 from pipeline.progress import QuietReporter, Reporter
@@ -22,10 +22,10 @@ from pipeline.runner import Runner
 from pipeline.services.zoom import ZoomClient
 from pipeline.settings import Settings
 from pipeline.stages import all_stages
-from pipeline.state import RecordingRow, StateDB
 from pipeline.workspace import Workspace
-from pipeline.zoom_fetch import fetch_recording, recording_paths
-from pipeline.zoom_recordings import MeetingFilter, ZoomMeeting, choose_video
+from pipeline.youtube import publisher as publishing
+from pipeline.zoom.fetch import fetch_recording, recording_paths
+from pipeline.zoom.recordings import MeetingFilter, ZoomMeeting, choose_video
 
 log = logging.getLogger(__name__)
 

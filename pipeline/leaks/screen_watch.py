@@ -1,5 +1,5 @@
 """The secret scanner's side of the screen pass: a watcher that OCRs what changed
-(pipeline.screen_scan), and the screen findings it leaves for the scan stage.
+(pipeline.leaks.screen_scan), and the screen findings it leaves for the scan stage.
 
 When the slides stage runs in the same `pipeline run` as the scan, it carries this watcher
 on its own pass over the video and writes `screen-findings.json` (masked previews only, as
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.detectors import normalise
-from pipeline.findings import SecretFinding, finding_id
-from pipeline.masking import mask_secret
+from pipeline.leaks.findings import SecretFinding, finding_id
+from pipeline.leaks.masking import mask_secret
+from pipeline.leaks.rules import normalise
 from pipeline.media.activity import StreamActivity
 from pipeline.media.sampling import SampledFrame
 from pipeline.memory import HeapTrimmer
@@ -35,8 +35,8 @@ class ScreenWatcher:
     `findings` names what it saw."""
 
     def __init__(self, fps: float, activity: StreamActivity | None, threads: int = 1):
-        from pipeline.ocr import ScreenReader
-        from pipeline.screen_scan import ScreenGate, ScreenScanner
+        from pipeline.leaks.ocr import ScreenReader
+        from pipeline.leaks.screen_scan import ScreenGate, ScreenScanner
 
         self.fps = fps
         self._scanner = ScreenScanner(ScreenReader(threads=threads))

@@ -15,10 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from pipeline.batch.ledger import StateDB
 from pipeline.errors import ConfigError
 from pipeline.settings import Settings
-from pipeline.state import StateDB
-from pipeline.zoom_recordings import MeetingFilter, ZoomMeeting
+from pipeline.zoom.recordings import MeetingFilter, ZoomMeeting
 
 log = logging.getLogger(__name__)
 

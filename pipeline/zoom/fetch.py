@@ -13,9 +13,9 @@ from pipeline.errors import ZoomError
 from pipeline.progress import ProgressCallback, no_progress
 from pipeline.services.zoom import ZoomClient
 from pipeline.services.zoom_download import download_file
-from pipeline.title import ZOOM_JSON
 from pipeline.workspace import Workspace, write_json_atomic
-from pipeline.zoom_recordings import RecordingFile, ZoomMeeting, choose_video, companion_files
+from pipeline.youtube.title import ZOOM_JSON
+from pipeline.zoom.recordings import RecordingFile, ZoomMeeting, choose_video, companion_files
 
 log = logging.getLogger(__name__)
 

@@ -12,17 +12,17 @@ from typing import Any
 
 from pipeline.errors import AuthError, ServiceError
 from pipeline.progress import ProgressCallback
-from pipeline.publish_inputs import (
+from pipeline.services.youtube import YouTubeClient
+from pipeline.settings import Settings
+from pipeline.workspace import Workspace, fingerprint_artifact
+from pipeline.youtube.inputs import (
     PublishInputs,
     load_inputs,
     refuse_if_leaking,
     utc_now,
     video_url,
 )
-from pipeline.services.youtube import YouTubeClient
-from pipeline.settings import Settings
-from pipeline.workspace import Workspace, fingerprint_artifact
-from pipeline.youtube_rules import description_chapter_problems
+from pipeline.youtube.rules import description_chapter_problems
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import json
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from pipeline.review import DESCRIPTION_BUDGET, TITLE_BUDGET, Review
+from pipeline.review.report import DESCRIPTION_BUDGET, TITLE_BUDGET, Review
 from pipeline.timecode import format_clock
 from pipeline.workspace import Workspace
 
@@ -18,7 +18,7 @@ REVIEW_JSON = "review.json"
 def render_html(review: Review) -> str:
     """The page as HTML text (autoescaped)."""
     env = Environment(
-        loader=PackageLoader("pipeline", "templates"), autoescape=select_autoescape(["html", "j2"])
+        loader=PackageLoader("pipeline.review.report", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
     duration = review.duration or 1.0
 

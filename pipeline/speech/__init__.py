@@ -1,0 +1,1 @@
+"""What was said: the speech model registry, captions and key phrases."""

@@ -27,11 +27,13 @@ browser:
 	  echo "note: chromium could not be installed; the review page browser test will be skipped"
 
 # The cluster tests start a real redis-server and a real PostgreSQL (Debian's packages) on
-# 127.0.0.1; without root/apt they are skipped with a message saying so.
+# 127.0.0.1, and move a worker's clock past the YouTube quota reset with libfaketime
+# (Debian's faketime); without root/apt they are skipped with a message saying so.
 services:
-	@{ command -v redis-server >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \
+	@{ command -v redis-server >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
+	  ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; } || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql faketime >/dev/null && \
 	  { service redis-server stop >/dev/null 2>&1; service postgresql stop >/dev/null 2>&1; true; }; } || \
 	  echo "note: redis-server/postgresql could not be installed; the cluster tests will be skipped"
 

@@ -4,7 +4,8 @@ video ID) and the watermark (start time up to which every recording is finished)
 
 Statuses of a recording: `queued` (to do), `waiting` (Zoom still processing it), `running`,
 `failed` (transient: retried on a later run), `permanent` (marked; needs a person, or
-`pipeline retry`), `done` (published). Steps: download, process, publish, trash."""
+`pipeline retry`), `deferred` (the distributed batch's publish waits for the YouTube quota
+to reset), `done` (published). Steps: download, process, publish, trash."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from pipeline.errors import OutputError, UsageError
 from pipeline.settings import Settings
 
 STEPS = ("download", "process", "publish", "trash")
-OPEN_STATUSES = ("queued", "waiting", "running", "failed")
+OPEN_STATUSES = ("queued", "waiting", "running", "failed", "deferred")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS recordings (
@@ -156,7 +157,8 @@ class StateDB:
         download_token: str | None = None,
     ) -> RecordingRow:
         """Insert a meeting seen at Zoom, or refresh what Zoom said about it. A row that is
-        `done`, `permanent` or `running` keeps its status; `waiting` becomes `status`."""
+        `done`, `permanent`, `running`, `failed` or `deferred` keeps its status; `waiting`
+        becomes `status`."""
         uuid = str(meeting["uuid"])
         stamp = now_iso()
         with self.transaction() as conn:
@@ -181,7 +183,7 @@ class StateDB:
                     ),
                 )
             else:
-                keep = existing["status"] in ("done", "permanent", "running", "failed")
+                keep = existing["status"] in ("done", "permanent", "running", "failed", "deferred")
                 conn.execute(
                     "UPDATE recordings SET meeting_json = ?, topic = ?, duration = ?,"
                     " status = ?, updated_at = ? WHERE uuid = ?",

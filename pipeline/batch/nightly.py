@@ -124,8 +124,7 @@ class Batch:
         self.check_credentials()
         since, until = self.window()
         report = BatchReport(since, until)
-        for row in self.state.rows(("running",)):  # left by a killed batch: resume them
-            self.state.update(row.uuid, status="queued")
+        self.resume_interrupted()
         listed = self._list(since, until, report)
         if self.dry_run:
             for meeting in listed:
@@ -154,6 +153,11 @@ class Batch:
             report.outcomes.append(self._process(row))
         report.watermark = self._advance_watermark()
         return report
+
+    def resume_interrupted(self) -> None:
+        """Rows left `running` by a killed batch go back in the queue."""
+        for row in self.state.rows(("running",)):
+            self.state.update(row.uuid, status="queued")
 
     def _list(self, since: date, until: date, report: BatchReport) -> list[ZoomMeeting]:
         taken = []
@@ -282,7 +286,9 @@ class Batch:
         old = self.state.watermark()
         rows = self.state.rows()
         open_starts = [
-            r.start_time for r in rows if r.status in ("queued", "waiting", "failed", "running")
+            r.start_time
+            for r in rows
+            if r.status in ("queued", "waiting", "failed", "running", "deferred")
         ]
         done_starts = [r.start_time for r in rows if r.status in ("done", "permanent")]
         if open_starts:

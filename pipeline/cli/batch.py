@@ -84,9 +84,18 @@ def print_report(report: BatchReport, *, as_json: bool) -> None:
     default=None,
     help="YouTube privacy of new videos (default: the publish settings).",
 )
+@click.option(
+    "--distributed",
+    is_flag=True,
+    help="Enqueue each recording for `pipeline worker`s (Celery, Redis at PIPELINE_BROKER_URL) "
+    "instead of running it here; `pipeline status --wait` waits for them "
+    "(setting batch.executor = \"celery\").",
+)
 @config_options
 @display_options
-def batch_command(since, dry_run, delete_from_zoom, privacy, config, out, quiet, as_json, debug):
+def batch_command(
+    since, dry_run, delete_from_zoom, privacy, distributed, config, out, quiet, as_json, debug
+):
     """Process every new Zoom cloud recording: download, run all stages, publish to YouTube.
 
     \b
@@ -96,30 +105,45 @@ def batch_command(since, dry_run, delete_from_zoom, privacy, config, out, quiet,
     each exactly once. A failing recording does not stop the others: temporary failures are
     retried on later runs (zoom.max_attempts), others are marked; see `pipeline status`.
     Only one batch runs at a time. Exit code 0: all good; 20: some recording failed;
-    21: another batch is running.
+    21: another batch is running. With --distributed, exit 0 means every recording was
+    enqueued; `pipeline status --wait` exits 0 or 20 when the workers are done.
     """
     setup_logging(debug)
     settings = resolve_settings(config, out)
+    if settings.batch.executor not in ("local", "celery"):
+        raise UsageError(
+            f"batch.executor {settings.batch.executor!r} is neither local nor celery",
+            hint="set [batch] executor = \"local\" (default) or \"celery\"",
+        )
+    distributed = distributed or settings.batch.executor == "celery"
     state_path = state_db_path(settings)
     state_path.parent.mkdir(parents=True, exist_ok=True)
     lock = BatchLock(batch_lock_path(state_path)).acquire()
     try:
         if lock.took_over and not quiet:
             click.echo(f"took over a stale lock ({lock.took_over})", err=True)
-        batch = Batch(
-            settings,
-            ZoomClient(settings.zoom),
-            StateDB(state_path),
+        options = dict(
             since=_parse_since(since),
             dry_run=dry_run,
             delete_from_zoom=delete_from_zoom,
             privacy=privacy,
-            reporter=make_reporter(quiet, as_json),
             echo=(lambda line: None)
             if quiet or as_json
             else (lambda line: click.echo(line, err=True)),
         )
-        report = batch.run()
+        if distributed:
+            from pipeline.batch.distributed import enqueue_new_recordings
+
+            report = enqueue_new_recordings(settings, **options)
+        else:
+            batch = Batch(
+                settings,
+                ZoomClient(settings.zoom),
+                StateDB(state_path),
+                reporter=make_reporter(quiet, as_json),
+                **options,
+            )
+            report = batch.run()
     finally:
         lock.release()
     print_report(report, as_json=as_json)

@@ -6,9 +6,10 @@ import json
 
 import click
 
+from pipeline.batch.board import ClusterProgress, TaskBoard, wait_for_cluster, where
 from pipeline.batch.ledger import STEPS, StateDB, state_db_path
 from pipeline.cli.common import config_options, resolve_settings
-from pipeline.errors import UsageError
+from pipeline.errors import BatchIncompleteError, UsageError
 
 
 def _step_summary(steps: dict[str, str]) -> str:
@@ -19,21 +20,7 @@ def _step_summary(steps: dict[str, str]) -> str:
     return done[-1] if done else "-"
 
 
-@click.command("status")
-@config_options
-@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
-def status_command(config, out, as_json):
-    """List the recordings in the batch's state database: status, last step, attempts,
-    YouTube link and last error. The database is PIPELINE_STATE_DB (default OUT/state.db)."""
-    settings = resolve_settings(config, out)
-    path = state_db_path(settings)
-    if not path.exists():
-        raise UsageError(
-            f"no state database at {path}: no batch has run with these settings",
-            hint="set PIPELINE_STATE_DB (or zoom.state_db, or --out) as the batch has it",
-        )
-    state = StateDB(path)
-    rows = state.rows()
+def _print(state: StateDB, rows, runs, as_json: bool) -> None:
     watermark = state.watermark()
     if as_json:
         click.echo(
@@ -42,9 +29,16 @@ def status_command(config, out, as_json):
                     "watermark": watermark.isoformat() if watermark else None,
                     "recordings": [
                         {
-                            k: v
-                            for k, v in row.__dict__.items()
-                            if k not in ("meeting_json", "download_token")
+                            **{
+                                k: v
+                                for k, v in row.__dict__.items()
+                                if k not in ("meeting_json", "download_token")
+                            },
+                            "where": where(runs.get(row.uuid, [])),
+                            "tasks": [
+                                {k: v for k, v in r.__dict__.items() if k not in ("uuid", "options")}
+                                for r in runs.get(row.uuid, [])
+                            ],
                         }
                         for row in rows
                     ],
@@ -59,10 +53,13 @@ def status_command(config, out, as_json):
     table = Table(
         title=f"{state.path} (watermark {watermark.isoformat() if watermark else 'none'})"
     )
-    for column in ("start", "topic", "status", "step", "tries", "youtube", "uuid", "error"):
+    columns = ["start", "topic", "status", "step", "tries", "youtube", "uuid", "error"]
+    if runs:
+        columns.insert(3, "where")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(
+        cells = [
             row.start_time[:16].replace("T", " "),
             row.topic,
             row.status,
@@ -71,8 +68,51 @@ def status_command(config, out, as_json):
             row.video_url or "",
             row.uuid,
             (row.last_error or "")[:120],
-        )
+        ]
+        if runs:
+            cells.insert(3, where(runs.get(row.uuid, [])))
+        table.add_row(*cells)
     Console(width=200).print(table)
+
+
+@click.command("status")
+@config_options
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Distributed batch: return when every recording it enqueued has finished or failed "
+    "(exit 0, or 20 when some failed); a publish waiting for the quota reset does not hold it.",
+)
+@click.option(
+    "--timeout", type=float, default=None, metavar="SECONDS", help="Give up waiting after this."
+)
+def status_command(config, out, as_json, wait, timeout):
+    """List the recordings in the batch's state database: status, where each one is on the
+    workers of a distributed batch (queued, running on which worker, done, failed, waiting
+    for quota until when), last step, attempts, YouTube link and last error. The database is
+    PIPELINE_STATE_DB (default OUT/state.db)."""
+    settings = resolve_settings(config, out)
+    path = state_db_path(settings)
+    if not path.exists():
+        raise UsageError(
+            f"no state database at {path}: no batch has run with these settings",
+            hint="set PIPELINE_STATE_DB (or zoom.state_db, or --out) as the batch has it",
+        )
+    state = StateDB(path)
+    if not wait:
+        _print(state, state.rows(), TaskBoard(state).runs(), as_json)
+        return
+    try:
+        progress: ClusterProgress = wait_for_cluster(state, timeout=timeout)
+    except TimeoutError as exc:
+        raise BatchIncompleteError(f"gave up waiting: {exc}", hint="`pipeline status`") from None
+    _print(state, progress.rows, progress.runs, as_json)
+    if progress.failed:
+        raise BatchIncompleteError(
+            f"{len(progress.failed)} of {len(progress.rows)} recording(s) failed",
+            hint="`pipeline retry UUID` re-queues one; the next batch retries the others",
+        )
 
 
 @click.command("retry")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.batch.ledger import RecordingRow, StateDB, now_iso
+from pipeline.batch.ledger import RecordingRow, StateDB
 
 #: the tasks of one recording, in the order they run (transcribe and screen_pass together)
 TASKS = ("fetch", "transcribe", "screen_pass", "late_stages", "publish")
@@ -65,6 +65,11 @@ class TaskRun:
     options: str | None = None
 
 
+def stamp() -> str:
+    """Now, to the millisecond (task rows time the queue between tasks)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
 class ClaimTaken(Exception):
     """Another live worker holds the claim on this recording's task."""
 
@@ -79,14 +84,14 @@ class TaskBoard:
     # -- writes -----------------------------------------------------------------------------
     def enqueued(self, uuid: str, queues: dict[str, str], options: dict) -> None:
         """Every task of `uuid` queued anew (`queues`: task -> queue)."""
-        stamp = now_iso()
+        now = stamp()
         with self.state.transaction() as conn:
             conn.execute("DELETE FROM task_runs WHERE uuid = ?", (uuid,))
             for task in TASKS:
                 conn.execute(
                     "INSERT INTO task_runs (uuid, task, state, queue, enqueued_at, options)"
                     " VALUES (?, ?, 'queued', ?, ?, ?)",
-                    (uuid, task, queues.get(task), stamp, json.dumps(options)),
+                    (uuid, task, queues.get(task), now, json.dumps(options)),
                 )
 
     def options(self, uuid: str) -> dict:
@@ -98,17 +103,17 @@ class TaskBoard:
 
     def requeued(self, uuid: str, task: str) -> None:
         """One task queued again (a deferred publish released)."""
-        self._set(uuid, task, state="queued", enqueued_at=now_iso(), deferred_until=None)
+        self._set(uuid, task, state="queued", enqueued_at=stamp(), deferred_until=None)
 
     def started(self, uuid: str, task: str, worker: str) -> None:
-        self._set(uuid, task, state="running", worker=worker, started_at=now_iso(),
+        self._set(uuid, task, state="running", worker=worker, started_at=stamp(),
                   finished_at=None, error=None)
 
     def finished(self, uuid: str, task: str) -> None:
-        self._set(uuid, task, state="done", finished_at=now_iso())
+        self._set(uuid, task, state="done", finished_at=stamp())
 
     def failed(self, uuid: str, task: str, error: str) -> None:
-        self._set(uuid, task, state="failed", finished_at=now_iso(), error=error)
+        self._set(uuid, task, state="failed", finished_at=stamp(), error=error)
 
     def deferred(self, uuid: str, task: str, until: datetime) -> None:
         self._set(uuid, task, state="deferred", finished_at=None,

@@ -164,7 +164,8 @@ def run_worker(
     import socket
 
     celery = configure(settings)
-    celery.pipeline_cores = max(1, (os.cpu_count() or 1) // concurrency)  # type: ignore[attr-defined]
+    cores = len(os.sched_getaffinity(0))  # a worker pinned with taskset sees its own cores
+    celery.pipeline_cores = max(1, cores // concurrency)  # type: ignore[attr-defined]
     argv = [
         "worker",
         f"--queues={','.join(queues)}",

@@ -80,6 +80,7 @@ class ClusterWorld:
 
     def __init__(self, root: Path, redis_url: str, **env: str):
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.zoom = ZoomEmulator().start()
         self.youtube = YouTubeEmulator().start()
         token_file = root / "youtube-token.json"
@@ -117,10 +118,13 @@ class ClusterWorld:
         ]
 
     def start_worker(self, name: str, *, queues: str = "fetch,cpu,publish",
-                     concurrency: int = 1, env: dict[str, str] | None = None) -> Worker:
+                     concurrency: int = 1, env: dict[str, str] | None = None,
+                     core: int | None = None) -> Worker:
+        """Start `pipeline worker` (pinned to CPU `core` with taskset when given)."""
         log = self.root / f"worker-{name}.log"
+        pin = ["taskset", "-c", str(core)] if core is not None else []
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "worker", "--queues", queues,
+            [*pin, sys.executable, "-m", "pipeline", "worker", "--queues", queues,
              "--concurrency", str(concurrency), "--name", f"{name}@cluster-test"],
             cwd=self.root,
             env={**self.env, **(env or {})},

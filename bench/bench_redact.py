@@ -16,8 +16,8 @@ from pipeline.media.encode import EncoderSettings
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.render import full_reencode
 from pipeline.redaction.ranges import RedactionRange
+from pipeline.redaction.redact import redact
 from pipeline.settings import RedactSettings
-from pipeline.stages.redact import redact
 from pipeline.workspace import Workspace
 
 #: the production defaults (settings [redact] preset/crf), so the figures are what a user

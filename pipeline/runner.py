@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.media.probe import MediaInfo
+from pipeline.media.probe import MediaInfo, probe
 from pipeline.progress import QuietReporter, Reporter
 from pipeline.settings import Settings
 from pipeline.stages.base import Stage, StageContext
@@ -110,6 +110,29 @@ class Runner:
         self.force = force or set()
         self.cores = cores or os.cpu_count() or 1
         self._warnings: list[str] = []
+
+    @classmethod
+    def for_recording(
+        cls,
+        recording: Path,
+        settings: Settings,
+        *,
+        reporter: Reporter | None = None,
+        force: set[str] | None = None,
+    ) -> Runner:
+        """Probe `recording` (refusing bad input before anything is written) and set up the
+        runner over its work folder under setting general.out.
+
+        Raises InputError/MediaError for a missing or unreadable recording."""
+        media = probe(recording)
+        return cls(
+            recording=Path(media.path),
+            media=media,
+            workspace=Workspace.for_recording(recording, Path(settings.general.out)),
+            settings=settings,
+            reporter=reporter,
+            force=force,
+        )
 
     def _forced(self, stage: Stage) -> bool:
         return FORCE_ALL in self.force or bool({stage.name, *stage.forced_with} & self.force)

@@ -21,9 +21,33 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipeline import __version__
-from pipeline.errors import OutputError
+from pipeline.errors import InputError, OutputError
 
-MANIFEST_NAME = "manifest.json"
+# -- the artifacts of a work folder, by stage (names used everywhere, typed once) -------------
+MANIFEST_JSON = "manifest.json"
+MEDIA_JSON = "media.json"  # probe
+ACTIVITY_JSON = "activity.json"  # probe: packet sizes per keyframe interval
+TRANSCRIPT_JSON = "transcript.json"  # transcribe
+CAPTIONS_SRT = "captions.srt"
+CAPTIONS_VTT = "captions.vtt"
+SLIDES_JSON = "slides.json"  # slides
+SLIDES_DIR = "slides"  # slides/NNNN.jpg
+SCREEN_FINDINGS_JSON = "screen-findings.json"  # the screen pass's secret findings
+CHAPTERS_JSON = "chapters.json"  # chapters
+FLAGS_JSON = "flags.json"  # scan
+SCAN_REVIEW_JSON = "scan-review.json"  # a person's dismissals
+REDACTED_MP4 = "redacted.mp4"  # redact
+REDACTIONS_JSON = "redactions.json"
+REDACTED_DIR = "redacted"  # transcript, captions and chapters that follow a cut
+THUMBNAIL_JPG = "thumbnail.jpg"  # thumbnail
+THUMBNAIL_JSON = "thumbnail.json"
+TITLE_TXT = "title.txt"  # describe
+DESCRIPTION_TXT = "description.txt"
+METADATA_JSON = "metadata.json"
+YOUTUBE_JSON = "youtube.json"  # publish: the video ID and the upload session
+ZOOM_MEETING_JSON = "zoom_meeting.json"  # fetch: the Zoom meeting it came from
+REVIEW_JSON = "review.json"  # review
+REVIEW_HTML = "review.html"
 MANIFEST_LOCK = ".manifest.lock"
 RUN_LOCK = ".run.lock"
 TEMP_MARK = ".tmp-"
@@ -170,7 +194,7 @@ class Workspace:
 
     # -- manifest ---------------------------------------------------------------------------
     def load_manifest(self) -> dict[str, Any]:
-        path = self.path(MANIFEST_NAME)
+        path = self.path(MANIFEST_JSON)
         if not path.is_file():
             return {"version": 1, "tool": f"pipeline {__version__}", "stages": {}}
         try:
@@ -194,8 +218,23 @@ class Workspace:
         with self._manifest_locked():
             manifest = self.load_manifest()
             manifest.update(fields)
-            write_json_atomic(self.path(MANIFEST_NAME), manifest)
+            write_json_atomic(self.path(MANIFEST_JSON), manifest)
             return manifest
+
+    def recording_path(self) -> Path | None:
+        """The recording this work folder was made from, as the manifest records it."""
+        recording = self.load_manifest().get("recording") or {}
+        path = recording.get("path") if isinstance(recording, dict) else recording
+        return Path(path) if path else None
+
+    def recording_fingerprint(self) -> str:
+        """The recording's content fingerprint ("" before the first run)."""
+        recording = self.load_manifest().get("recording") or {}
+        return str(recording.get("fingerprint", "")) if isinstance(recording, dict) else ""
+
+    def stage_records(self) -> dict[str, dict[str, Any]]:
+        """What the manifest knows about every stage that ran here, by stage name."""
+        return dict(self.load_manifest()["stages"])
 
     def stage_record(self, stage: str) -> dict[str, Any] | None:
         return self.load_manifest()["stages"].get(stage)
@@ -209,7 +248,15 @@ class Workspace:
             else:
                 manifest["stages"][stage] = record
             manifest["tool"] = f"pipeline {__version__}"
-            write_json_atomic(self.path(MANIFEST_NAME), manifest)
+            write_json_atomic(self.path(MANIFEST_JSON), manifest)
+
+    def refresh_output(self, stage: str, name: str) -> None:
+        """Record the current content of output `name` of `stage` (changed by a person's
+        decision, not because the stage's inputs did), so that the stage stays cached."""
+        record = self.stage_record(stage)
+        if record and name in record.get("outputs", {}):
+            record["outputs"][name] = fingerprint_artifact(self.path(name))
+            self.record_stage(stage, record)
 
     def outputs_intact(self, record: dict[str, Any]) -> bool:
         """True when every output a stage recorded is present with the recorded content."""
@@ -218,3 +265,47 @@ class Workspace:
             if not path.is_file() or fingerprint_artifact(path) != digest:
                 return False
         return True
+
+
+def resolve_workdir(target: Path, out_root: Path) -> Workspace:
+    """The work folder named by `target`: a work folder itself, or a recording processed
+    into `out_root`. Raises InputError when it is neither."""
+    target = Path(target)
+    if target.is_dir():
+        return Workspace(target)
+    if target.is_file():
+        ws = Workspace.for_recording(target, out_root)
+        if ws.root.is_dir():
+            return ws
+        raise InputError(
+            f"{target.name} has not been processed yet (no {ws.path(MANIFEST_JSON)})",
+            hint=f"run `pipeline run {target}` first, or pass its work folder",
+        )
+    raise InputError(
+        f"{target} is neither a work folder nor a processed recording",
+        hint="pass the folder `pipeline run` printed, e.g. pipeline-out/<name>",
+    )
+
+
+def latest_recording(out_root: Path) -> Path:
+    """The recording most recently processed in `out_root` (by its work folder's manifest or
+    redaction log), for commands whose RECORDING may be left out.
+
+    Raises InputError when there is none."""
+    best: tuple[float, Path] | None = None
+    found = [(m, "recording") for m in Path(out_root).glob(f"*/{MANIFEST_JSON}")]
+    found += [(m, "source") for m in Path(out_root).glob(f"*/{REDACTIONS_JSON}")]
+    for record, key in found:
+        try:
+            path = Path(json.loads(record.read_text(encoding="utf-8"))[key]["path"])
+        except (ValueError, KeyError, TypeError, OSError):
+            continue
+        stamp = record.stat().st_mtime
+        if path.is_file() and (best is None or stamp > best[0]):
+            best = (stamp, path)
+    if best is None:
+        raise InputError(
+            f"no processed recording found in {out_root}",
+            hint="name the recording: pipeline redact RECORDING --from ... --to ...",
+        )
+    return best[1]

@@ -69,6 +69,51 @@ def leak_run(tmp_path_factory):
     return out / "leak", json.loads(result.stdout)
 
 
+def test_run_says_what_it_found_and_did(leak_run):
+    workdir, summary = leak_run
+    secrets = summary["secrets"]
+    assert secrets["on_secret"] == "blur"
+    where = {f["source"] for f in secrets["findings"]}
+    assert where == {"screen", "speech", "chat"}
+    for f in secrets["findings"]:
+        expected = "reported" if f["source"] == "chat" else "redacted"
+        assert f["action"] == expected, f
+        assert "*" in f["preview"]
+    dumped = json.dumps(summary)
+    for secret in SECRETS:
+        assert secret not in dumped
+
+
+def test_run_prints_each_finding_after_the_stage_table(leak_run):
+    workdir, _ = leak_run
+    # the work is cached: this run only reports
+    result = run_pipeline("run", str(LEAK), "--out", str(workdir.parent))
+    assert result.code == 0, result.stderr
+    table, _, after = result.stdout.partition("secrets:")
+    assert "scan" in table and after
+    rows = [line for line in after.splitlines()[1:] if line.strip()]
+    assert len(rows) == len(TRUTH["screen"]) + len(TRUTH["speech"]) + len(TRUTH["chat"])
+    assert all("hidden in redacted.mp4" in r or "chat" in r for r in rows), rows
+    for secret in SECRETS:
+        assert secret not in result.stdout + result.stderr
+
+
+def test_redact_with_the_flags_hides_what_on_secret_blur_hid(leak_run, tmp_path):
+    """`pipeline redact --ranges flags.json` and `on_secret = blur` are one policy: the same
+    padded boxes over the same spans, the same spoken spans silenced."""
+    workdir, _ = leak_run
+    by_run = json.loads((workdir / "redactions.json").read_text())
+    result = run_pipeline(
+        "redact", str(LEAK), "--ranges", str(workdir / "flags.json"), "--out", str(tmp_path),
+        "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    by_hand = json.loads(result.stdout)
+    assert by_hand["ranges"] == by_run["ranges"]
+    assert by_hand["mute_spans"] == by_run["mute_spans"]
+    assert by_run["ranges"] and by_run["mute_spans"]
+
+
 def test_run_redacts_by_default(leak_run):
     workdir, summary = leak_run
     statuses = {s["name"]: s["status"] for s in summary["stages"]}

@@ -25,11 +25,11 @@ from pipeline.batch.ledger import RecordingRow, StateDB
 
 #: the tasks of one recording, in the order they run (transcribe and screen_pass together)
 TASKS = ("fetch", "transcribe", "screen_pass", "late_stages", "publish")
-TASK_STATES = ("queued", "running", "done", "failed", "deferred")
+TASK_STATES = ("queued", "running", "done", "failed", "held", "deferred")
 #: meta key: when the latest distributed batch began enqueueing (what `status --wait` waits on)
 LAST_BATCH = "cluster_batch_started"
 IN_FLIGHT = ("queued", "running")
-FAILED = ("failed", "permanent")
+FAILED = ("failed", "permanent", "held")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS task_runs (
@@ -63,6 +63,10 @@ class TaskRun:
     error: str | None = None
     #: the JSON options the chain was enqueued with (privacy, delete_from_zoom)
     options: str | None = None
+
+    def public_dict(self) -> dict[str, str | None]:
+        """What `pipeline status --json` shows of the run."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("uuid", "options")}
 
 
 def stamp() -> str:
@@ -114,6 +118,10 @@ class TaskBoard:
 
     def failed(self, uuid: str, task: str, error: str) -> None:
         self._set(uuid, task, state="failed", finished_at=stamp(), error=error)
+
+    def held(self, uuid: str, task: str, why: str) -> None:
+        """The secret policy holds the recording for a person's review."""
+        self._set(uuid, task, state="held", finished_at=stamp(), error=why)
 
     def deferred(self, uuid: str, task: str, until: datetime) -> None:
         self._set(uuid, task, state="deferred", finished_at=None,
@@ -199,6 +207,8 @@ def where(runs: list[TaskRun]) -> str:
     for r in runs:
         if r.state == "failed":
             return f"failed in {r.task}"
+        if r.state == "held":
+            return "held for review (secrets on screen, in speech or chat)"
         if r.state == "deferred":
             return f"waiting for quota until {r.deferred_until}"
     queued = [r.task for r in runs if r.state == "queued"]

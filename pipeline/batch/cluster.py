@@ -121,18 +121,23 @@ def transcribe_queue(settings: Settings, celery: Celery = app) -> str:
     return "gpu" if gpu_worker_listening(celery) else "cpu"
 
 
+def task_signature(name: str, uuid: str, options: dict[str, Any], celery: Celery = app):
+    """An immutable signature of task `pipeline.<name>` for one recording, on its queue."""
+    return celery.signature(
+        f"pipeline.{name}", args=(uuid, options), immutable=True, queue=ROUTES[name]
+    )
+
+
 def recording_chain(uuid: str, options: dict[str, Any], transcribe_on: str):
     """The Celery canvas of one recording (a chain whose middle is a chord)."""
-    from pipeline.batch import tasks
-
     return chain(
-        tasks.fetch.si(uuid, options),
+        task_signature("fetch", uuid, options),
         group(
-            tasks.transcribe.si(uuid, options).set(queue=transcribe_on),
-            tasks.screen_pass.si(uuid, options),
+            task_signature("transcribe", uuid, options).set(queue=transcribe_on),
+            task_signature("screen_pass", uuid, options),
         ),
-        tasks.late_stages.si(uuid, options),
-        tasks.publish.si(uuid, options),
+        task_signature("late_stages", uuid, options),
+        task_signature("publish", uuid, options),
     )
 
 

@@ -5,13 +5,23 @@ YouTube quota deferred once it has reset; wait until every enqueued recording ha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pipeline.batch.board import IN_FLIGHT, LAST_BATCH, TaskBoard
-from pipeline.batch.cluster import ROUTES, app, configure, recording_chain, transcribe_queue
+from pipeline.batch.cluster import (
+    ROUTES,
+    app,
+    configure,
+    recording_chain,
+    task_signature,
+    transcribe_queue,
+)
 from pipeline.batch.ledger import RecordingRow, StateDB, state_db_path
-from pipeline.batch.nightly import Batch, BatchReport, RecordingOutcome
+from pipeline.batch.lock import BatchLock, batch_lock_path
+from pipeline.batch.nightly import Batch, BatchReport, RecordingOutcome, parse_since
 from pipeline.batch.ratelimit import ClusterZoomGate
+from pipeline.progress import Reporter
 from pipeline.services.zoom import ZoomClient
 from pipeline.settings import Settings
 
@@ -58,34 +68,53 @@ class DistributedBatch(Batch):
         return outcome
 
 
-def enqueue_new_recordings(settings: Settings, **kwargs) -> BatchReport:
-    """One distributed batch with `settings` (what Celery beat runs nightly). The caller
-    holds the batch lock when two could start at once."""
+def run_distributed_batch(
+    settings: Settings,
+    *,
+    since: str | None = None,
+    dry_run: bool = False,
+    delete_from_zoom: bool = False,
+    privacy: str | None = None,
+    reporter: Reporter | None = None,
+    echo: Callable[[str], None] = lambda line: None,
+) -> BatchReport:
+    """One distributed batch over the account of `settings` (what `pipeline batch
+    --distributed` and Celery beat's nightly listing run), holding the batch lock. Returns
+    its report (`enqueued` per recording). Raises as `run_batch` does, and ConfigError when
+    no broker is set."""
     configure(settings)
-    state = StateDB(state_db_path(settings))
+    state_path = state_db_path(settings)
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = BatchLock(batch_lock_path(state_path)).acquire()
+    state = StateDB(state_path)
     gate = ClusterZoomGate(settings.batch.broker_url)
     try:
-        client = ZoomClient(settings.zoom, gate=gate)
-        return DistributedBatch(settings, client, state, **kwargs).run()
+        batch = DistributedBatch(
+            settings, ZoomClient(settings.zoom, gate=gate), state, since=parse_since(since),
+            dry_run=dry_run, delete_from_zoom=delete_from_zoom, privacy=privacy,
+            reporter=reporter, echo=echo,
+        )  # fmt: skip
+        report = batch.run()
     finally:
-        state.close()
         gate.close()
+        state.close()
+        lock.release()
+    report.took_over_lock = lock.took_over
+    return report
 
 
 def release_due_publishes(state: StateDB, now: datetime | None = None) -> list[str]:
     """Queue the publishes that the quota deferred and whose reset time has passed.
     Returns their UUIDs."""
-    from pipeline.batch import tasks
-
     board = TaskBoard(state)
     released = []
     for uuid in board.due_publishes(now):
         options = board.options(uuid)
         board.requeued(uuid, "publish")
         state.update(uuid, status="queued")
-        tasks.publish.apply_async((uuid, options))
+        task_signature("publish", uuid, options).apply_async()
         released.append(uuid)
     return released
 
 
-__all__ = ["DistributedBatch", "app", "enqueue_new_recordings", "release_due_publishes"]
+__all__ = ["DistributedBatch", "app", "run_distributed_batch", "release_due_publishes"]

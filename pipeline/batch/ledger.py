@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS recordings (
     updated_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS webhook_events (digest TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
 """
 
 
@@ -98,6 +99,33 @@ class RecordingRow:
     def meeting(self) -> dict[str, Any] | None:
         return json.loads(self.meeting_json) if self.meeting_json else None
 
+    def public_dict(self) -> dict[str, Any]:
+        """The row without the meeting JSON and the download token (never printed)."""
+        return {
+            k: v for k, v in self.__dict__.items() if k not in ("meeting_json", "download_token")
+        }
+
+
+def step_summary(steps: dict[str, str]) -> str:
+    """The step a row is at: the running or failed one, else the last one done."""
+    current = next((s for s in STEPS if steps.get(s) in ("running", "failed", "held")), None)
+    if current:
+        return current
+    done = [s for s in STEPS if steps.get(s) == "done"]
+    return done[-1] if done else "-"
+
+
+def open_ledger(settings: Settings, *, must_exist: bool = False) -> StateDB:
+    """The ledger of `settings` (PIPELINE_STATE_DB, setting zoom.state_db, else
+    OUT/state.db). Raises UsageError with `must_exist` when no batch has made it yet."""
+    path = state_db_path(settings)
+    if must_exist and not path.exists():
+        raise UsageError(
+            f"no state database at {path}: no batch has run with these settings",
+            hint="set PIPELINE_STATE_DB (or zoom.state_db, or --out) as the batch has it",
+        )
+    return StateDB(path)
+
 
 class StateDB:
     """The state database. Every method commits its own short transaction, so a webhook
@@ -122,6 +150,14 @@ class StateDB:
 
     def close(self) -> None:
         self.conn.close()
+
+    def first_sighting(self, digest: str) -> bool:
+        """Record a webhook call by its digest. False when it was seen before (a replay)."""
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO webhook_events (digest, seen_at) VALUES (?, ?)",
+            (digest, now_iso()),
+        )
+        return cur.rowcount == 1
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -183,7 +219,9 @@ class StateDB:
                     ),
                 )
             else:
-                keep = existing["status"] in ("done", "permanent", "running", "failed", "deferred")
+                keep = existing["status"] in (
+                    "done", "permanent", "running", "failed", "held", "deferred"
+                )
                 conn.execute(
                     "UPDATE recordings SET meeting_json = ?, topic = ?, duration = ?,"
                     " status = ?, updated_at = ? WHERE uuid = ?",

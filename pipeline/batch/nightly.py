@@ -8,21 +8,30 @@ watermark only moves over recordings that are finished."""
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from pipeline.batch.ledger import RecordingRow, StateDB
-from pipeline.errors import InputError, MediaError, PipelineError, QuotaExceededError
-from pipeline.media.probe import probe
+from pipeline.batch.ledger import RecordingRow, StateDB, state_db_path
+from pipeline.batch.lock import BatchLock, batch_lock_path
+from pipeline.errors import (
+    InputError,
+    MediaError,
+    PipelineError,
+    QuotaExceededError,
+    SecretsHeldError,
+    UsageError,
+)
+from pipeline.leaks.policy import PolicyReport, prepare_scan, review_findings
 from pipeline.progress import QuietReporter, Reporter
 from pipeline.runner import Runner
 from pipeline.services.zoom import ZoomClient
 from pipeline.settings import Settings
 from pipeline.stages import all_stages
-from pipeline.workspace import Workspace
 from pipeline.youtube import publisher as publishing
 from pipeline.zoom.fetch import fetch_recording, recording_paths
 from pipeline.zoom.recordings import MeetingFilter, ZoomMeeting, choose_video
@@ -38,10 +47,18 @@ class RecordingOutcome:
     uuid: str
     topic: str
     start_time: str
-    #: published | already published | would process | waiting | failed | permanent | deferred
+    #: published | already published | would process | waiting | held | failed | permanent |
+    #: deferred
     result: str
     video_url: str | None = None
     error: str | None = None
+    #: the secret findings of the recording and what was done about them
+    secrets: PolicyReport | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "secrets"}
+        data["secrets"] = self.secrets.to_dict() if self.secrets else None
+        return data
 
 
 @dataclass
@@ -56,7 +73,58 @@ class BatchReport:
 
     @property
     def failed(self) -> list[RecordingOutcome]:
-        return [o for o in self.outcomes if o.result in ("failed", "permanent")]
+        """Recordings that did not get published this run and need a person: failed ones and
+        ones held for secret review."""
+        return [o for o in self.outcomes if o.result in ("failed", "permanent", "held")]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "watermark": self.watermark.isoformat() if self.watermark else None,
+            "recordings": [o.to_dict() for o in self.outcomes],
+            "skipped": [{"topic": t, "reason": r} for t, r in self.skipped],
+        }
+
+
+def parse_since(value: str | None) -> date | None:
+    """`--since YYYY-MM-DD`. Raises UsageError."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--since {value!r} is not a date", hint="use YYYY-MM-DD") from None
+
+
+def run_batch(
+    settings: Settings,
+    *,
+    since: str | None = None,
+    dry_run: bool = False,
+    delete_from_zoom: bool = False,
+    privacy: str | None = None,
+    reporter: Reporter | None = None,
+    echo: Callable[[str], None] = lambda line: None,
+) -> BatchReport:
+    """One batch over the account of `settings`, holding the batch lock. Returns its report.
+
+    Raises BatchLockedError when another batch runs, and the errors that stop a whole batch
+    (credentials, Zoom unreachable while listing)."""
+    state_path = state_db_path(settings)
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = BatchLock(batch_lock_path(state_path)).acquire()
+    try:
+        batch = Batch(
+            settings, ZoomClient(settings.zoom), StateDB(state_path), since=parse_since(since),
+            dry_run=dry_run, delete_from_zoom=delete_from_zoom, privacy=privacy,
+            reporter=reporter, echo=echo,
+        )  # fmt: skip
+        report = batch.run()
+    finally:
+        lock.release()
+    report.took_over_lock = lock.took_over
+    return report
 
 
 def _error_text(exc: BaseException) -> str:
@@ -98,6 +166,8 @@ class Batch:
         self.filter = MeetingFilter(settings.zoom.topic_pattern, settings.zoom.min_duration)
         self.out = Path(settings.general.out)
         self._quota_hit = False
+        #: the secret findings of the recording being processed, once its stages ran
+        self._secrets: PolicyReport | None = None
         #: the video of the recording being processed (removed when it proves damaged)
         self._video: Path | None = None
         self._step = ""
@@ -180,8 +250,15 @@ class Batch:
         self._video, self._step = None, ""
         self.state.update(row.uuid, status="running", attempts=attempts)
         self.echo(f"{row.topic} ({row.start_time}): attempt {attempts}")
+        self._secrets = None
         try:
             outcome.video_url = self._process_steps(row)
+        except SecretsHeldError as exc:
+            # waits for a person: `pipeline scan --dismiss` or a redaction, then `pipeline retry`
+            self.state.set_step(row.uuid, "process", "held")
+            self.state.update(row.uuid, status="held", attempts=row.attempts, last_error=exc.one_line())
+            outcome.result, outcome.error, outcome.secrets = "held", exc.one_line(), self._secrets
+            return outcome
         except Exception as exc:  # one recording never stops the others
             text = _error_text(exc)
             if self._step:
@@ -209,6 +286,7 @@ class Batch:
             outcome.result, outcome.error = status, text
             return outcome
         self.state.update(row.uuid, status="done", last_error=None)
+        outcome.secrets = self._secrets
         return outcome
 
     def _meeting_and_token(self, row: RecordingRow) -> tuple[ZoomMeeting, str | None]:
@@ -252,14 +330,12 @@ class Batch:
             step("download", "done")
 
             step("process", "running")
-            media = probe(fetched.video)
-            Runner(
-                recording=Path(media.path),
-                media=media,
-                workspace=Workspace.for_recording(fetched.video, self.out),
-                settings=self.settings,
-                reporter=self.reporter,
-            ).run(all_stages())
+            settings = copy.deepcopy(self.settings)  # the chat found is this recording's own
+            runner = Runner.for_recording(fetched.video, settings, reporter=self.reporter)
+            prepare_scan(settings, fetched.video, runner.workspace)
+            runner.run(all_stages())
+            self._secrets = review_findings(runner.workspace, settings)
+            self._secrets.enforce()  # on_secret = hold: nothing is published
             step("process", "done")
 
             step("publish", "running")
@@ -290,7 +366,7 @@ class Batch:
             for r in rows
             if r.status in ("queued", "waiting", "failed", "running", "deferred")
         ]
-        done_starts = [r.start_time for r in rows if r.status in ("done", "permanent")]
+        done_starts = [r.start_time for r in rows if r.status in ("done", "permanent", "held")]
         if open_starts:
             candidate = datetime.fromisoformat(min(open_starts).replace("Z", "+00:00"))
         elif done_starts:

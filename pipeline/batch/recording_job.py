@@ -7,6 +7,7 @@ resumes the upload session or updates the video the ledger and `youtube.json` na
 from __future__ import annotations
 
 import contextlib
+import copy
 import fcntl
 import logging
 from collections.abc import Iterator
@@ -18,12 +19,13 @@ from pipeline.batch.board import TaskBoard
 from pipeline.batch.ledger import RecordingRow, StateDB
 from pipeline.batch.quota import QuotaBudget, publish_cost
 from pipeline.errors import QuotaExceededError, UsageError
+from pipeline.leaks.policy import prepare_scan, review_findings
 from pipeline.media.probe import probe
 from pipeline.runner import Runner
 from pipeline.services.zoom import ZoomClient
 from pipeline.settings import Settings
 from pipeline.stages import Stage, all_stages
-from pipeline.workspace import Workspace
+from pipeline.workspace import YOUTUBE_JSON, Workspace
 from pipeline.youtube import publisher
 from pipeline.youtube.inputs import load_inputs
 from pipeline.zoom.fetch import fetch_recording, recording_paths
@@ -146,17 +148,24 @@ class RecordingJob:
         self._run_stages(task, video)
 
     def _run_stages(self, task: str, video: Path) -> None:
+        """Run the stages of `task`; after the last ones, hold the recording as the secret
+        policy says (SecretsHeldError with on_secret = hold and findings nobody resolved)."""
         wanted = TASK_STAGES[task]
         every = all_stages()
         chosen: list[Stage] = [s for s in every if s.name in wanted]
         media = probe(video)
+        workspace = Workspace.for_recording(video, self.out)
+        settings = copy.deepcopy(self.settings)  # the chat found is this recording's own
+        prepare_scan(settings, video, workspace)
         Runner(
             recording=Path(media.path),
             media=media,
-            workspace=Workspace.for_recording(video, self.out),
-            settings=self.settings,
+            workspace=workspace,
+            settings=settings,
             cores=self.cores,
         ).run(chosen, planned=frozenset(s.name for s in every))
+        if task == "late_stages":
+            review_findings(workspace, settings).enforce()
 
     # -- publish ------------------------------------------------------------------------------
     def publish(self) -> str:
@@ -211,10 +220,10 @@ class RecordingJob:
 
 
 def _recorded_video_id(workdir: Path) -> str | None:
-    record = Path(workdir) / publisher.RECORD
-    if not record.is_file():
+    workspace = Workspace(workdir)
+    if not workspace.exists(YOUTUBE_JSON):
         return None
-    return Workspace(workdir).read_json(publisher.RECORD).get("video_id")
+    return workspace.read_json(YOUTUBE_JSON).get("video_id")
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from pipeline.batch.ledger import StateDB, state_db_path
 from pipeline.batch.quota import QuotaBudget
 from pipeline.batch.ratelimit import ClusterZoomGate
 from pipeline.batch.recording_job import JobOptions, RecordingJob
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, SecretsHeldError
 from pipeline.services.zoom import ZoomClient
 from pipeline.settings import Settings, load_settings
 
@@ -83,7 +83,7 @@ def run_task(task: Task, name: str, uuid: str, options: dict[str, Any] | None,
         with board.claim(uuid, name):
             row = state.get(uuid)
             # done, given up, or failed in a sibling task (the next batch enqueues it anew)
-            if row is not None and row.status in ("done", "permanent", "failed"):
+            if row is not None and row.status in ("done", "permanent", "failed", "held"):
                 log.info("%s of %s: the recording is %s; nothing to do", name, uuid, row.status)
                 return "skipped"
             board.started(uuid, name, worker)
@@ -99,6 +99,12 @@ def run_task(task: Task, name: str, uuid: str, options: dict[str, Any] | None,
             )
             try:
                 result = work(job)
+            except SecretsHeldError as exc:
+                # waits for a person (`pipeline scan --dismiss` or a redaction), then a retry
+                state.set_step(uuid, "process", "held")
+                state.update(uuid, status="held", last_error=exc.one_line())
+                board.held(uuid, name, exc.one_line())
+                return "held"
             except Exception as exc:
                 _record_failure(state, board, uuid, name, exc, settings.zoom.max_attempts)
                 raise
@@ -146,9 +152,9 @@ def publish(self: Task, uuid: str, options: dict | None = None) -> str:
 @app.task(name="pipeline.list_new")
 def list_new() -> dict[str, int]:
     """Celery beat's nightly listing: what `pipeline batch --distributed` does."""
-    from pipeline.batch.distributed import enqueue_new_recordings
+    from pipeline.batch.distributed import run_distributed_batch
 
-    report = enqueue_new_recordings(worker_settings())
+    report = run_distributed_batch(worker_settings())
     return {"enqueued": sum(o.result == "enqueued" for o in report.outcomes)}
 
 

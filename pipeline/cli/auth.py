@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import config_options, resolve_settings, setup_logging
+from pipeline.cli.invocation import invoke
+from pipeline.cli.options import config_options, debug_option
 from pipeline.services.youtube_auth import authorize_installed_app
 from pipeline.youtube.publisher import check_credentials
 
@@ -27,12 +28,11 @@ def auth_group() -> None:
     "--no-browser", is_flag=True, help="Print the consent URL instead of opening a browser."
 )
 @config_options
-@click.option("--debug", is_flag=True, hidden=True)
-def auth_youtube(client_secrets, no_browser, config, out, debug):
+@debug_option
+def auth_youtube(client_secrets, no_browser, **_options):
     """Run Google's consent flow and store the token (mode 0600) at setting
     youtube.token_file (PIPELINE_YOUTUBE_TOKEN_FILE)."""
-    setup_logging(debug)
-    settings = resolve_settings(config, out)
+    settings = invoke().settings
     path = authorize_installed_app(
         client_secrets, settings.youtube.token_file, open_browser=not no_browser
     )
@@ -41,9 +41,8 @@ def auth_youtube(client_secrets, no_browser, config, out, debug):
 
 @auth_group.command("check")
 @config_options
-@click.option("--debug", is_flag=True, hidden=True)
-def auth_check(config, out, debug):
+@debug_option
+def auth_check(**_options):
     """Verify the stored YouTube credentials now (refreshes the access token; no quota)."""
-    setup_logging(debug)
-    check_credentials(resolve_settings(config, out))
+    check_credentials(invoke().settings)
     click.echo("youtube: credentials ok")

@@ -3,21 +3,15 @@ back on), nothing after them."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from pipeline.cli.common import (
+from pipeline.cli.invocation import invoke
+from pipeline.cli.options import (
     config_options,
-    content_settings,
     display_options,
     features_option,
     force_option,
-    print_summary,
-    resolve_force,
-    resolve_settings,
-    run_stages,
-    setup_logging,
+    recording_argument,
     transcribe_options,
 )
 from pipeline.stages.chapters import ChaptersStage
@@ -27,13 +21,13 @@ from pipeline.stages.transcribe import TranscribeStage
 
 
 @click.command("chapters")
-@click.argument("recording", type=click.Path(path_type=Path))
+@recording_argument
 @config_options
 @transcribe_options
 @features_option
 @force_option
 @display_options
-def chapters_command(recording, config, out, model, device, features, force, quiet, as_json, debug):
+def chapters_command(recording, force, **_options):
     """Find the slide changes in RECORDING and turn them into YouTube chapters.
 
     Writes slides.json (+ one frame per slide in slides/) and chapters.json. Titles are the
@@ -41,19 +35,5 @@ def chapters_command(recording, config, out, model, device, features, force, qui
     chapters come from the transcript. The list follows YouTube's rules (first at 0:00, at
     least 3, each at least 10 s) or is left empty with the reason.
     """
-    setup_logging(debug)
-    settings = resolve_settings(
-        config,
-        out,
-        **{"transcribe.model": model, "transcribe.device": device},
-        **content_settings(features),
-    )
-    summary = run_stages(
-        recording,
-        [ProbeStage(), TranscribeStage(), SlidesStage(), ChaptersStage()],
-        settings,
-        quiet=quiet,
-        as_json=as_json,
-        force=resolve_force(force),
-    )
-    print_summary(summary, quiet=quiet, as_json=as_json)
+    stages = [ProbeStage(), TranscribeStage(), SlidesStage(), ChaptersStage()]
+    invoke().run_stages(recording, stages, force)

@@ -2,45 +2,27 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
 
-from pipeline.cli.common import (
-    config_options,
-    display_options,
-    make_reporter,
-    resolve_settings,
-    setup_logging,
-)
-from pipeline.cli.publish import dry_run_option, print_result
-from pipeline.youtube.inputs import resolve_workdir
-from pipeline.youtube.leak_response import PrivacyChange, lockdown, republish
+from pipeline.cli.invocation import invoke
+from pipeline.cli.options import config_options, debug_option, display_options, dry_run_option
+from pipeline.cli.output import echo_lines, privacy_change_lines, publish_lines
+from pipeline.workspace import resolve_workdir
+from pipeline.youtube.leak_response import lockdown, republish
 from pipeline.youtube.leak_response import restore as restore_privacy
-
-
-def _show(change: PrivacyChange) -> None:
-    if change.planned:
-        click.echo("dry run: these requests would be made (none was sent):")
-        for request in change.planned:
-            click.echo(request)
-    elif change.changed:
-        click.echo(f"{change.video_id}: {change.previous} -> {change.current}")
-    else:
-        click.echo(f"{change.video_id}: already {change.current}")
 
 
 @click.command("lockdown")
 @click.argument("video_id")
 @dry_run_option
 @config_options
-@click.option("--debug", is_flag=True, hidden=True)
-def lockdown_command(video_id, dry_run, config, out, debug):
+@debug_option
+def lockdown_command(video_id, dry_run, **_options):
     """Make VIDEO_ID private immediately (a live broadcast too) and record its previous
     privacy, for `pipeline republish` or `pipeline republish --restore`."""
-    setup_logging(debug)
-    _show(lockdown(video_id, resolve_settings(config, out), dry_run=dry_run))
+    echo_lines(privacy_change_lines(lockdown(video_id, invoke().settings, dry_run=dry_run)))
 
 
 @click.command("republish")
@@ -49,13 +31,13 @@ def lockdown_command(video_id, dry_run, config, out, debug):
 @click.option(
     "--restore",
     is_flag=True,
-    help="False alarm: make VIDEO_ID public again "
-    "(its privacy before the lockdown) instead of uploading anything.",
+    help="False alarm: give VIDEO_ID back the privacy it had before `pipeline lockdown` "
+    "instead of uploading anything.",
 )
 @dry_run_option
 @config_options
 @display_options
-def republish_command(video_id, target, restore, dry_run, config, out, quiet, as_json, debug):
+def republish_command(video_id, target, restore, dry_run, **_options):
     """Replace VIDEO_ID with the redacted video of WORKDIR.
 
     The old video is locked down (private) and stays so; redacted.mp4 is uploaded as a new
@@ -63,22 +45,15 @@ def republish_command(video_id, target, restore, dry_run, config, out, quiet, as
     and captions, the old playlist and the old privacy; the new link is printed. The API
     cannot edit the frames of a video in place, so the new video has a new ID.
     """
-    setup_logging(debug)
-    settings = resolve_settings(config, out)
+    cmd = invoke()
     if restore:
-        _show(restore_privacy(video_id, settings, dry_run=dry_run))
+        echo_lines(privacy_change_lines(restore_privacy(video_id, cmd.settings, dry_run=dry_run)))
         return
     if target is None:
         raise click.UsageError("WORKDIR is required unless --restore is given")
-    workdir = resolve_workdir(target, settings)
-    reporter = make_reporter(quiet, as_json)
-    started = time.monotonic()
-    callback = reporter.stage_started("republish", None)
-    try:
-        result = republish(video_id, workdir, settings, dry_run=dry_run, progress=callback)
-    finally:
-        reporter.stage_finished("republish", "ran", time.monotonic() - started)
-        reporter.close()
-    print_result(result, as_json=as_json, quiet=quiet)
+    workdir = resolve_workdir(target, cmd.out_root).root
+    with cmd.reporting("republish") as progress:
+        result = republish(video_id, workdir, cmd.settings, dry_run=dry_run, progress=progress)
+    echo_lines(publish_lines(result, as_json=cmd.as_json, quiet=cmd.quiet))
     if not result.planned:
         click.echo(f"{video_id} stays private; the redacted video is {result.url}")

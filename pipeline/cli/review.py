@@ -7,17 +7,19 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import config_options, resolve_settings, setup_logging
+from pipeline.cli.invocation import invoke
+from pipeline.cli.options import config_options, debug_option
 from pipeline.review.page import write_review
-from pipeline.review.report import gather, resolve_workdir
+from pipeline.review.report import gather
+from pipeline.workspace import resolve_workdir
 
 
 @click.command("review")
 @click.argument("target", type=click.Path(path_type=Path))
 @config_options
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
-def review_command(target, config, out, open_browser, debug):
+@debug_option
+def review_command(target, open_browser, **_options):
     """Write review.html (and review.json) for a processed recording and print its path.
 
     TARGET is a work folder (e.g. pipeline-out/talk) or the recording itself. The page shows
@@ -26,9 +28,7 @@ def review_command(target, config, out, open_browser, debug):
     thumbnail, stage timings and warnings. Re-run it after `pipeline redact` or
     `pipeline scan --dismiss ID` to see the new state.
     """
-    setup_logging(debug)
-    settings = resolve_settings(config, out)
-    ws = resolve_workdir(target, Path(settings.general.out))
+    ws = resolve_workdir(target, invoke().out_root)
     html_name, _ = write_review(ws, gather(ws))
     page = ws.path(html_name).resolve()
     click.echo(str(page))

@@ -1,78 +1,15 @@
-"""`pipeline status` and `pipeline retry UUID`: what the batch's state database knows."""
+"""`pipeline status` and `pipeline retry UUID`: what the batch's ledger knows."""
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from pipeline.batch.board import ClusterProgress, TaskBoard, wait_for_cluster, where
-from pipeline.batch.ledger import STEPS, StateDB, state_db_path
-from pipeline.cli.common import config_options, resolve_settings
-from pipeline.errors import BatchIncompleteError, UsageError
-
-
-def _step_summary(steps: dict[str, str]) -> str:
-    done = [s for s in STEPS if steps.get(s) == "done"]
-    current = next((s for s in STEPS if steps.get(s) in ("running", "failed")), None)
-    if current:
-        return current
-    return done[-1] if done else "-"
-
-
-def _print(state: StateDB, rows, runs, as_json: bool) -> None:
-    watermark = state.watermark()
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "watermark": watermark.isoformat() if watermark else None,
-                    "recordings": [
-                        {
-                            **{
-                                k: v
-                                for k, v in row.__dict__.items()
-                                if k not in ("meeting_json", "download_token")
-                            },
-                            "where": where(runs.get(row.uuid, [])),
-                            "tasks": [
-                                {k: v for k, v in r.__dict__.items() if k not in ("uuid", "options")}
-                                for r in runs.get(row.uuid, [])
-                            ],
-                        }
-                        for row in rows
-                    ],
-                },
-                indent=2,
-            )
-        )
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(
-        title=f"{state.path} (watermark {watermark.isoformat() if watermark else 'none'})"
-    )
-    columns = ["start", "topic", "status", "step", "tries", "youtube", "uuid", "error"]
-    if runs:
-        columns.insert(3, "where")
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        cells = [
-            row.start_time[:16].replace("T", " "),
-            row.topic,
-            row.status,
-            _step_summary(row.steps),
-            str(row.attempts),
-            row.video_url or "",
-            row.uuid,
-            (row.last_error or "")[:120],
-        ]
-        if runs:
-            cells.insert(3, where(runs.get(row.uuid, [])))
-        table.add_row(*cells)
-    Console(width=200).print(table)
+from pipeline.batch.board import FAILED, TaskBoard, wait_for_cluster, where
+from pipeline.batch.ledger import open_ledger, step_summary
+from pipeline.cli.invocation import invoke
+from pipeline.cli.options import config_options
+from pipeline.cli.output import ledger_lines
+from pipeline.errors import BatchIncompleteError
 
 
 @click.command("status")
@@ -87,30 +24,43 @@ def _print(state: StateDB, rows, runs, as_json: bool) -> None:
 @click.option(
     "--timeout", type=float, default=None, metavar="SECONDS", help="Give up waiting after this."
 )
-def status_command(config, out, as_json, wait, timeout):
+def status_command(wait, timeout, **_options):
     """List the recordings in the batch's state database: status, where each one is on the
     workers of a distributed batch (queued, running on which worker, done, failed, waiting
     for quota until when), last step, attempts, YouTube link and last error. The database is
     PIPELINE_STATE_DB (default OUT/state.db)."""
-    settings = resolve_settings(config, out)
-    path = state_db_path(settings)
-    if not path.exists():
-        raise UsageError(
-            f"no state database at {path}: no batch has run with these settings",
-            hint="set PIPELINE_STATE_DB (or zoom.state_db, or --out) as the batch has it",
+    cmd = invoke()
+    state = open_ledger(cmd.settings, must_exist=True)
+    if wait:
+        try:
+            progress = wait_for_cluster(state, timeout=timeout)
+        except TimeoutError as exc:
+            raise BatchIncompleteError(f"gave up waiting: {exc}", hint="`pipeline status`") from None
+        rows, runs = progress.rows, progress.runs
+    else:
+        rows, runs = state.rows(), TaskBoard(state).runs()
+    watermark = state.watermark()
+    if cmd.as_json:
+        cmd.echo_json(
+            {
+                "watermark": watermark.isoformat() if watermark else None,
+                "recordings": [
+                    {
+                        **row.public_dict(),
+                        "where": where(runs.get(row.uuid, [])),
+                        "tasks": [run.public_dict() for run in runs.get(row.uuid, [])],
+                    }
+                    for row in rows
+                ],
+            }
         )
-    state = StateDB(path)
-    if not wait:
-        _print(state, state.rows(), TaskBoard(state).runs(), as_json)
-        return
-    try:
-        progress: ClusterProgress = wait_for_cluster(state, timeout=timeout)
-    except TimeoutError as exc:
-        raise BatchIncompleteError(f"gave up waiting: {exc}", hint="`pipeline status`") from None
-    _print(state, progress.rows, progress.runs, as_json)
-    if progress.failed:
+    else:
+        places = {uuid: where(task_runs) for uuid, task_runs in runs.items()}
+        ledger_lines(state.path, watermark, rows, step_summary, places=places or None)
+    failed = [row for row in rows if row.status in FAILED]
+    if wait and failed:
         raise BatchIncompleteError(
-            f"{len(progress.failed)} of {len(progress.rows)} recording(s) failed",
+            f"{len(failed)} of {len(rows)} recording(s) failed or held for review",
             hint="`pipeline retry UUID` re-queues one; the next batch retries the others",
         )
 
@@ -118,9 +68,8 @@ def status_command(config, out, as_json, wait, timeout):
 @click.command("retry")
 @click.argument("uuid")
 @config_options
-def retry_command(uuid, config, out):
+def retry_command(uuid, **_options):
     """Put recording UUID (see `pipeline status`) back in the queue with its attempts reset;
     the next `pipeline batch` processes it again, resuming after the last finished step."""
-    settings = resolve_settings(config, out)
-    row = StateDB(state_db_path(settings)).requeue(uuid)
+    row = open_ledger(invoke().settings).requeue(uuid)
     click.echo(f"queued again: {row.topic} ({row.uuid})")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from pipeline.batch.cluster import QUEUES, default_worker_queues, run_worker
-from pipeline.cli.common import config_options, resolve_settings
+from pipeline.cli.invocation import invoke
+from pipeline.cli.options import config_options
 from pipeline.errors import UsageError
 
 
@@ -37,7 +38,7 @@ def _parse_queues(value: str | None) -> list[str]:
 @click.option("--name", "-n", default=None, help="Worker name (default: queues@hostname).")
 @click.option("--beat", is_flag=True, help="Also run Celery beat (the nightly schedule) here.")
 @config_options
-def worker_command(queues, concurrency, name, beat, config, out):
+def worker_command(queues, concurrency, name, beat, **_options):
     """Run a worker of the distributed batch (Celery 5, Redis broker PIPELINE_BROKER_URL).
 
     \b
@@ -46,5 +47,5 @@ def worker_command(queues, concurrency, name, beat, config, out):
     where CUDA exists), publish (YouTube). general.out must be the same shared folder on
     every worker; the ledger is PIPELINE_STATE_DB. Stops on SIGTERM after the running tasks.
     """
-    settings = resolve_settings(config, out)
-    run_worker(settings, _parse_queues(queues), concurrency=concurrency, name=name, beat=beat)
+    cmd = invoke()
+    run_worker(cmd.settings, _parse_queues(queues), concurrency=concurrency, name=name, beat=beat)

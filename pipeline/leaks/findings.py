@@ -1,6 +1,6 @@
 """Secret findings as stored in flags.json, the person's review decisions (scan-review.json),
-and what follows from them: redaction ranges for the redact stage, the `hold` policy, and
-whether a time may be used for a thumbnail.
+and what follows from them: whether a finding is hidden by the work folder's redaction, and
+whether a time may be used for a thumbnail (the policy that acts on them: leaks.policy).
 
 flags.json: {"findings": [{"id", "start", "end", "boxes": [[x, y, w, h], ...], "rule",
 "source": "screen"|"speech"|"chat", "confidence", "preview", "status":
@@ -13,13 +13,17 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.errors import InputError, SecretsHeldError
-from pipeline.redaction.ranges import RedactionRange
+from pipeline.errors import InputError
+from pipeline.media.geometry import box_inside
 from pipeline.timecode import format_clock
-from pipeline.workspace import Workspace, fingerprint_artifact
+from pipeline.workspace import (
+    FLAGS_JSON,
+    REDACTED_MP4,
+    REDACTIONS_JSON,
+    SCAN_REVIEW_JSON,
+    Workspace,
+)
 
-FLAGS_JSON = "flags.json"
-REVIEW_JSON = "scan-review.json"
 ON_SECRET_CHOICES = ("blur", "cut", "hold")
 STATUSES = ("unresolved", "redacted", "dismissed")
 
@@ -76,9 +80,9 @@ def load_findings(ws: Workspace) -> list[SecretFinding]:
 
 def dismissed_ids(ws: Workspace) -> dict[str, dict[str, Any]]:
     """The findings a person dismissed, by id, with when."""
-    if not ws.exists(REVIEW_JSON):
+    if not ws.exists(SCAN_REVIEW_JSON):
         return {}
-    return dict(ws.read_json(REVIEW_JSON).get("dismissed", {}))
+    return dict(ws.read_json(SCAN_REVIEW_JSON).get("dismissed", {}))
 
 
 def apply_review(ws: Workspace, findings: list[SecretFinding]) -> None:
@@ -103,21 +107,16 @@ def dismiss(ws: Workspace, finding: str, *, stage: str = "scan") -> SecretFindin
     if match is None:
         known = ", ".join(f.id for f in findings) or "none"
         raise InputError(f"no finding with id {finding!r}", hint=f"ids are: {known}")
-    review = ws.read_json(REVIEW_JSON) if ws.exists(REVIEW_JSON) else {"dismissed": {}}
+    review = ws.read_json(SCAN_REVIEW_JSON) if ws.exists(SCAN_REVIEW_JSON) else {"dismissed": {}}
     review.setdefault("dismissed", {})[match.id] = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "rule": match.rule,
         "preview": match.preview,
     }
-    ws.write_json(REVIEW_JSON, review)
+    ws.write_json(SCAN_REVIEW_JSON, review)
     match.status = "dismissed"
     write_findings(ws, findings)
-    # flags.json changed by a person's decision, not because the scan's inputs did: keep the
-    # recorded fingerprint in step so that the scan is not redone
-    record = ws.stage_record(stage)
-    if record and FLAGS_JSON in record.get("outputs", {}):
-        record["outputs"][FLAGS_JSON] = fingerprint_artifact(ws.path(FLAGS_JSON))
-        ws.record_stage(stage, record)
+    ws.refresh_output(stage, FLAGS_JSON)
     return match
 
 
@@ -136,12 +135,6 @@ def exposing(findings: list[SecretFinding]) -> list[SecretFinding]:
     return [f for f in unresolved(findings) if f.source in PUBLISHED_SOURCES]
 
 
-def _inside(box: list[int], region: list[int] | tuple[int, ...]) -> bool:
-    x, y, w, h = box
-    rx, ry, rw, rh = region
-    return rx <= x and ry <= y and x + w <= rx + rw and y + h <= ry + rh
-
-
 def _covered(f: SecretFinding, log: dict[str, Any], eps: float = 0.05) -> bool:
     """True when the redaction log hides finding `f` in the redacted video."""
     spans = [(float(r["start"]), float(r["end"]), r.get("regions")) for r in log.get("ranges", [])]
@@ -150,7 +143,7 @@ def _covered(f: SecretFinding, log: dict[str, Any], eps: float = 0.05) -> bool:
         if log.get("mode") == "cut":
             return bool(within)
         return any(
-            regions is None or all(any(_inside(box, r) for r in regions) for box in f.boxes)
+            regions is None or all(any(box_inside(box, r) for r in regions) for box in f.boxes)
             for _, _, regions in within
         )
     if f.source == "speech":
@@ -164,9 +157,9 @@ def _covered(f: SecretFinding, log: dict[str, Any], eps: float = 0.05) -> bool:
 def apply_redactions(ws: Workspace, findings: list[SecretFinding]) -> None:
     """Mark, in place, the unresolved findings that the work folder's redaction (redactions.json
     and the redacted video it describes) hides."""
-    if not (ws.exists("redactions.json") and ws.exists("redacted.mp4")):
+    if not (ws.exists(REDACTIONS_JSON) and ws.exists(REDACTED_MP4)):
         return
-    log = ws.read_json("redactions.json")
+    log = ws.read_json(REDACTIONS_JSON)
     for f in unresolved(findings):
         if _covered(f, log):
             f.status = "redacted"
@@ -183,66 +176,6 @@ def effective_findings(ws: Workspace) -> list[SecretFinding]:
     return findings
 
 
-def _pad_box(box: list[int], pad: int, size: tuple[int, int] | None) -> list[int]:
-    x, y, w, h = box
-    x0, y0, x1, y1 = x - pad, y - pad, x + w + pad, y + h + pad
-    if size is not None:
-        x0, y0 = max(0, x0), max(0, y0)
-        x1, y1 = min(size[0], x1), min(size[1], y1)
-    return [x0, y0, x1 - x0, y1 - y0]
-
-
-def findings_to_ranges(
-    findings: list[SecretFinding],
-    *,
-    pad: int = 12,
-    pad_s: float = 0.5,
-    frame_size: tuple[int, int] | None = None,
-    duration: float | None = None,
-) -> list[RedactionRange]:
-    """The ranges to blur for the unresolved on-screen findings: each box grown by `pad`
-    pixels (clamped to `frame_size` (w, h)), each time span by `pad_s` seconds each side
-    (clamped to 0 and `duration`). Overlapping spans are split so that the result is sorted
-    and non-overlapping, each range carrying every box shown during it."""
-    spans = []
-    for f in unresolved(findings):
-        if f.source != "screen" or not f.boxes:
-            continue
-        start = max(0.0, f.start - pad_s)
-        end = f.end + pad_s if duration is None else min(duration, f.end + pad_s)
-        boxes = [_pad_box(b, pad, frame_size) for b in f.boxes]
-        spans.append((start, end, boxes))
-    cuts = sorted({t for s, e, _ in spans for t in (s, e)})
-    ranges: list[RedactionRange] = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
-        regions = [box for s, e, boxes in spans if s < b and e > a for box in boxes]
-        if not regions:
-            continue
-        unique = tuple(dict.fromkeys(tuple(r) for r in regions))
-        last = ranges[-1] if ranges else None
-        if last is not None and last.end == a and last.regions == unique:
-            ranges[-1] = RedactionRange(last.start, b, unique)
-        else:
-            ranges.append(RedactionRange(round(a, 3), round(b, 3), unique))
-    return ranges
-
-
-def mute_ranges(findings: list[SecretFinding], *, pad_s: float = 0.3) -> list[tuple[float, float]]:
-    """(start, end) spans of unresolved spoken secrets, padded, merged where they touch."""
-    spans = sorted(
-        (max(0.0, f.start - pad_s), f.end + pad_s)
-        for f in unresolved(findings)
-        if f.source == "speech"
-    )
-    merged: list[tuple[float, float]] = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
-
-
 def is_flagged(findings: list[SecretFinding], t: float, *, pad_s: float = 0.5) -> bool:
     """True when time `t` falls in (or within `pad_s` of) a screen or speech finding that is
     not dismissed: a thumbnail must not come from there."""
@@ -257,19 +190,3 @@ def describe(f: SecretFinding) -> str:
     """One line naming a finding without revealing it: `id  0:05-0:18  screen  rule  preview`."""
     span = f"{format_clock(f.start)}-{format_clock(f.end)}"
     return f"{f.id}  {span}  {f.source}  {f.rule}  {f.preview}"
-
-
-def enforce_policy(findings: list[SecretFinding], on_secret: str) -> None:
-    """Apply `on_secret = hold`: raise SecretsHeldError naming the unresolved findings (masked)
-    so that nothing is published. `blur` and `cut` return: the redact stage handles them."""
-    if on_secret != "hold":
-        return
-    pending = exposing(findings)
-    if pending:
-        shown = "; ".join(describe(f) for f in pending[:5])
-        more = f" and {len(pending) - 5} more" if len(pending) > 5 else ""
-        raise SecretsHeldError(
-            f"held before publishing: {len(pending)} unresolved secret finding(s): {shown}{more}",
-            hint="review with `pipeline scan RECORDING --review`, dismiss false alarms with "
-            "`--dismiss ID`, or set on_secret = blur",
-        )

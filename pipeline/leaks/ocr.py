@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from pipeline.errors import ModelUnavailableError
 from pipeline.leaks.line_cache import LineCache
+from pipeline.media.geometry import Box
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,6 @@ MIN_ASPECT = 4.0
 CACHE_LINES = 4000
 
 
-Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -75,34 +76,41 @@ def ink_extent(image: np.ndarray, region: Box) -> Box | None:
     return (max(0, x) + x0, max(0, y) + y0, x1 - x0, y1 - y0)
 
 
+def load_ocr_engine(params: dict[str, Any], *, hint: str | None = None) -> Any:
+    """A rapidocr engine (PP-OCR ONNX models shipped in its wheel) with `params` on top of
+    quiet logging: the one place the OCR models are loaded.
+
+    Raises ModelUnavailableError, with `hint` or how to reinstall, when they cannot load."""
+    try:
+        from rapidocr import RapidOCR
+
+        return RapidOCR(params={"Global.log_level": "error", **params})
+    except Exception as exc:  # the engine raises plain exceptions on missing or bad models
+        raise ModelUnavailableError(
+            f"cannot load the OCR models ({type(exc).__name__}: {exc})",
+            hint=hint or "run `make install` to reinstall rapidocr with its bundled models",
+        ) from exc
+
+
 class ScreenReader:
     """Reads text lines in regions of gray frames, recognising each distinct line once."""
 
     def __init__(self, threads: int = 0):
-        try:
-            from rapidocr import RapidOCR
-
-            threads = threads or min(4, os.cpu_count() or 1)
-            self._engine = RapidOCR(
-                params={
-                    "Global.use_cls": False,
-                    # bands of changed rows are wide and short: rapidocr would pad any region
-                    # wider than 8x its height to w/4 tall before detecting (a 1920x144 band
-                    # became 1920x480 and took twice as long as a 1920x288 one)
-                    "Global.use_vertical_padding": False,
-                    "Global.log_level": "error",
-                    # detect() scales regions itself (DETECT_SIDE): rapidocr must not scale again
-                    "Det.limit_type": "max",
-                    "Det.limit_side_len": 4096,
-                    "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-                    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-                }
-            )
-        except Exception as exc:
-            raise ModelUnavailableError(
-                f"cannot load the OCR models ({type(exc).__name__})",
-                hint="run `make install` to install rapidocr with its bundled models",
-            ) from exc
+        threads = threads or min(4, os.cpu_count() or 1)
+        self._engine = load_ocr_engine(
+            {
+                "Global.use_cls": False,
+                # bands of changed rows are wide and short: rapidocr would pad any region
+                # wider than 8x its height to w/4 tall before detecting (a 1920x144 band
+                # became 1920x480 and took twice as long as a 1920x288 one)
+                "Global.use_vertical_padding": False,
+                # detect() scales regions itself (DETECT_SIDE): rapidocr must not scale again
+                "Det.limit_type": "max",
+                "Det.limit_side_len": 4096,
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
         self._cache = LineCache(CACHE_LINES)
         self.stats = OcrStats()
 

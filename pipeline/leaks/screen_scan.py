@@ -18,6 +18,7 @@ import numpy as np
 from pipeline.leaks.ocr import OcrLine, ScreenReader
 from pipeline.leaks.rules import SecretMatch, detect, normalise, similar
 from pipeline.media.activity import StreamActivity
+from pipeline.media.geometry import Box
 from pipeline.media.sampling import SampledFrame
 
 #: low-resolution pixels per side of a change cell (320 px wide view -> 40 columns)
@@ -37,7 +38,6 @@ MARGIN_CELLS = 2
 #: a busy area is OCR'd only when at least this share of its pixels are sharp steps
 TEXT_EDGE_DENSITY = 0.012
 
-Box = tuple[int, int, int, int]
 #: an area in change cells: (row0, row1, col0, col1), ends excluded
 Band = tuple[int, int, int, int]
 

@@ -17,9 +17,8 @@ from pipeline.media.activity import StreamActivity
 from pipeline.media.sampling import SampledFrame
 from pipeline.memory import HeapTrimmer
 from pipeline.settings import Settings
-from pipeline.workspace import Workspace
+from pipeline.workspace import SCREEN_FINDINGS_JSON, Workspace
 
-SCREEN_FINDINGS_JSON = "screen-findings.json"
 #: bump when detectors, or how the screen is sampled, change what is found (re-scans cached
 #: recordings)
 DETECTORS_VERSION = 2

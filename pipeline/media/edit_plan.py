@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-Box = tuple[int, int, int, int]
+from pipeline.media.geometry import Box
 
 
 @dataclass(frozen=True)

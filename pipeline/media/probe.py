@@ -106,17 +106,11 @@ def _is_cover_art(stream) -> bool:
     return bool(flag is not None and stream.disposition & flag)
 
 
-def probe(path: Path) -> MediaInfo:
-    """Probe a recording. Returns MediaInfo.
-
-    Raises InputError for a missing, empty or non-media file and CorruptMediaError for a
-    damaged one (truncated, packets missing, no decodable stream).
-    """
+def _open(path: Path):
     import av
 
-    path = check_recording_path(Path(path))
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        return av.open(str(path), metadata_errors="ignore")
     except av.error.InvalidDataError as exc:
         raise InputError(
             f"{path.name} is not a recognizable audio or video file",
@@ -125,72 +119,98 @@ def probe(path: Path) -> MediaInfo:
     except av.error.FFmpegError as exc:
         raise CorruptMediaError(f"cannot open {path.name}: {exc}") from exc
 
-    with container:
+
+@dataclass
+class _PacketCount:
+    """What demuxing every packet of the chosen streams found."""
+
+    keyframes: list[float] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {"video": 0, "audio": 0})
+    last_end: dict[str, float] = field(default_factory=lambda: {"video": 0.0, "audio": 0.0})
+
+
+def _count_packets(container, streams: list, name: str) -> _PacketCount:
+    """Demux every packet of `streams`. Raises CorruptMediaError for a damaged file."""
+    import av
+
+    found = _PacketCount()
+    try:
+        for packet in container.demux(streams):
+            if packet.size == 0 or packet.pts is None:
+                continue
+            if packet.is_corrupt:
+                raise CorruptMediaError(
+                    f"{name} is damaged: a corrupt packet at "
+                    f"{float(packet.pts * packet.time_base):.2f} s",
+                    hint="download the recording again",
+                )
+            kind = packet.stream.type
+            t = float(packet.pts * packet.time_base)
+            found.counts[kind] += 1
+            dur = float((packet.duration or 0) * packet.time_base)
+            found.last_end[kind] = max(found.last_end[kind], t + dur)
+            if kind == "video" and packet.is_keyframe:
+                found.keyframes.append(round(t, 6))
+    except av.error.FFmpegError as exc:
+        raise CorruptMediaError(
+            f"{name} is damaged: {exc}", hint="download the recording again"
+        ) from exc
+    return found
+
+
+def _check_complete(streams: dict[str, Any], found: _PacketCount, name: str) -> None:
+    """Raise CorruptMediaError for a stream with no packets or fewer than it declares."""
+    for kind, stream in streams.items():
+        if stream is None:
+            continue
+        declared = stream.frames or 0
+        if found.counts[kind] == 0:
+            raise CorruptMediaError(
+                f"{name} is damaged: its {kind} stream holds no data",
+                hint="download the recording again",
+            )
+        if declared and found.counts[kind] < declared:
+            raise CorruptMediaError(
+                f"{name} is truncated: {found.counts[kind]} of {declared} {kind} packets "
+                f"are present (ends at {found.last_end[kind]:.1f} s)",
+                hint="the download or copy was cut short; fetch the recording again",
+            )
+
+
+def _video_stream(vstream, found: _PacketCount) -> VideoStream:
+    rate = vstream.average_rate or vstream.guessed_rate or 0
+    cc = vstream.codec_context
+    return VideoStream(
+        codec=cc.name,
+        profile=cc.profile,
+        width=cc.width,
+        height=cc.height,
+        fps=float(rate),
+        frame_count=found.counts["video"],
+        pix_fmt=cc.format.name if cc.format else None,
+        time_base=float(vstream.time_base),
+        keyframes=sorted(found.keyframes),
+    )
+
+
+def probe(path: Path) -> MediaInfo:
+    """Probe a recording. Returns MediaInfo.
+
+    Raises InputError for a missing, empty or non-media file and CorruptMediaError for a
+    damaged one (truncated, packets missing, no decodable stream).
+    """
+    path = check_recording_path(Path(path))
+    with _open(path) as container:
         vstream = next((s for s in container.streams.video if s.codec_context), None)
         astream = next((s for s in container.streams.audio if s.codec_context), None)
         if vstream is not None and _is_cover_art(vstream):
             vstream = None  # cover art in an audio file is not a video
         if vstream is None and astream is None:
             raise InputError(f"{path.name} has neither a video nor an audio stream")
-
-        keyframes: list[float] = []
-        counts = {"video": 0, "audio": 0}
-        last_end = {"video": 0.0, "audio": 0.0}
         wanted = [s for s in (vstream, astream) if s is not None]
-        try:
-            for packet in container.demux(wanted):
-                if packet.size == 0 or packet.pts is None:
-                    continue
-                if packet.is_corrupt:
-                    raise CorruptMediaError(
-                        f"{path.name} is damaged: a corrupt packet at "
-                        f"{float(packet.pts * packet.time_base):.2f} s",
-                        hint="download the recording again",
-                    )
-                kind = packet.stream.type
-                t = float(packet.pts * packet.time_base)
-                counts[kind] += 1
-                dur = float((packet.duration or 0) * packet.time_base)
-                last_end[kind] = max(last_end[kind], t + dur)
-                if kind == "video" and packet.is_keyframe:
-                    keyframes.append(round(t, 6))
-        except av.error.FFmpegError as exc:
-            raise CorruptMediaError(
-                f"{path.name} is damaged: {exc}", hint="download the recording again"
-            ) from exc
-
-        for stream, kind in ((vstream, "video"), (astream, "audio")):
-            if stream is None:
-                continue
-            declared = stream.frames or 0
-            if counts[kind] == 0:
-                raise CorruptMediaError(
-                    f"{path.name} is damaged: its {kind} stream holds no data",
-                    hint="download the recording again",
-                )
-            if declared and counts[kind] < declared:
-                raise CorruptMediaError(
-                    f"{path.name} is truncated: {counts[kind]} of {declared} {kind} packets "
-                    f"are present (ends at {last_end[kind]:.1f} s)",
-                    hint="the download or copy was cut short; fetch the recording again",
-                )
-
-        duration = (container.duration or 0) / 1_000_000 or max(last_end.values())
-        video = None
-        if vstream is not None:
-            rate = vstream.average_rate or vstream.guessed_rate or 0
-            cc = vstream.codec_context
-            video = VideoStream(
-                codec=cc.name,
-                profile=cc.profile,
-                width=cc.width,
-                height=cc.height,
-                fps=float(rate),
-                frame_count=counts["video"],
-                pix_fmt=cc.format.name if cc.format else None,
-                time_base=float(vstream.time_base),
-                keyframes=sorted(keyframes),
-            )
+        found = _count_packets(container, wanted, path.name)
+        _check_complete({"video": vstream, "audio": astream}, found, path.name)
+        duration = (container.duration or 0) / 1_000_000 or max(found.last_end.values())
         audio = None
         if astream is not None:
             cc = astream.codec_context
@@ -201,6 +221,6 @@ def probe(path: Path) -> MediaInfo:
             format_name=container.format.name,
             duration=round(float(duration), 6),
             creation_time=_creation_time(container),
-            video=video,
+            video=_video_stream(vstream, found) if vstream is not None else None,
             audio=audio,
         )

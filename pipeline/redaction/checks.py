@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.leaks.ocr import load_ocr_engine
 from pipeline.media.probe import MediaInfo
 from pipeline.media.render import RenderReport
 from pipeline.media.verify import decode_window, stream_facts
@@ -37,9 +38,7 @@ def _check(ok: bool, detail: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _ocr_engine():
-    from rapidocr import RapidOCR
-
-    return RapidOCR(params={"Global.log_level": "error"})
+    return load_ocr_engine({})
 
 
 def sharpness(picture: np.ndarray) -> float:

@@ -12,9 +12,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.speech.captions import Word, build_cues, to_srt, to_vtt
-from pipeline.workspace import Workspace
+from pipeline.workspace import (
+    CAPTIONS_SRT,
+    CAPTIONS_VTT,
+    CHAPTERS_JSON,
+    REDACTED_DIR,
+    REDACTED_MP4,
+    TRANSCRIPT_JSON,
+    Workspace,
+)
 
-FOLLOW_DIR = "redacted"
 #: YouTube: the first chapter starts at 0:00, there are at least 3, each at least 10 s long
 MIN_CHAPTERS = 3
 MIN_CHAPTER_SECONDS = 10.0
@@ -123,9 +130,9 @@ def follow_artifacts(
     artifacts present in the work folder. Returns {original name: followed name}."""
     timeline = Timeline(cut)
     written: dict[str, str] = {}
-    (workspace.root / FOLLOW_DIR).mkdir(exist_ok=True)
-    if workspace.exists("transcript.json"):
-        transcript = follow_transcript(workspace.read_json("transcript.json"), timeline, silenced)
+    (workspace.root / REDACTED_DIR).mkdir(exist_ok=True)
+    if workspace.exists(TRANSCRIPT_JSON):
+        transcript = follow_transcript(workspace.read_json(TRANSCRIPT_JSON), timeline, silenced)
         words = [
             Word(w["start"], w["end"], w["word"])
             for s in transcript["segments"]
@@ -133,22 +140,22 @@ def follow_artifacts(
         ]
         cues = build_cues(words)
         for name, value in (
-            ("transcript.json", None),
-            ("captions.srt", to_srt(cues)),
-            ("captions.vtt", to_vtt(cues)),
+            (TRANSCRIPT_JSON, None),
+            (CAPTIONS_SRT, to_srt(cues)),
+            (CAPTIONS_VTT, to_vtt(cues)),
         ):
-            target = f"{FOLLOW_DIR}/{name}"
+            target = f"{REDACTED_DIR}/{name}"
             if value is None:
                 workspace.write_json(target, transcript)
             else:
                 workspace.write_text(target, value)
             written[name] = target
-    if workspace.exists("chapters.json"):
-        target = f"{FOLLOW_DIR}/chapters.json"
+    if workspace.exists(CHAPTERS_JSON):
+        target = f"{REDACTED_DIR}/chapters.json"
         workspace.write_json(
-            target, follow_chapters(workspace.read_json("chapters.json"), timeline, duration)
+            target, follow_chapters(workspace.read_json(CHAPTERS_JSON), timeline, duration)
         )
-        written["chapters.json"] = target
+        written[CHAPTERS_JSON] = target
     return written
 
 
@@ -156,7 +163,7 @@ def final_artifact(workspace: Workspace, name: str) -> str:
     """The artifact to publish or describe: its followed copy under `redacted/` when a
     redacted video exists and the redaction wrote one (a cut shifts times, a mute removes
     words), else `name` itself."""
-    followed = f"{FOLLOW_DIR}/{name}"
-    if workspace.exists("redacted.mp4") and workspace.exists(followed):
+    followed = f"{REDACTED_DIR}/{name}"
+    if workspace.exists(REDACTED_MP4) and workspace.exists(followed):
         return followed
     return name

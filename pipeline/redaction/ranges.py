@@ -3,17 +3,16 @@ the recording and merged. Times are seconds; strings exist only in the parsers h
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError, UsageError
+from pipeline.media.geometry import Box
 from pipeline.media.probe import MediaInfo
 from pipeline.timecode import parse_time
 
-Box = tuple[int, int, int, int]
 MODES = ("blur", "cut")
 
 
@@ -63,30 +62,30 @@ def parse_region(text: str) -> Box:
     return (x, y, w, h)
 
 
-def ranges_from_flags(path: Path) -> list[RedactionRange]:
-    """Ranges of the findings in a flags.json written by the secret scan (dismissed ones
-    left out), each with its boxes as regions (whole frame when it has none).
-
-    Raises InputError when the file is missing or not a flags file.
-    """
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        findings = data["findings"]
-        ranges = []
-        for f in findings:
-            if f.get("status") == "dismissed":
-                continue
-            boxes = tuple(tuple(int(v) for v in b) for b in f.get("boxes") or []) or None
-            ranges.append(RedactionRange(float(f["start"]), float(f["end"]), boxes))  # type: ignore[arg-type]
-    except FileNotFoundError as exc:
-        raise InputError(f"ranges file not found: {path}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise InputError(
-            f"{path} is not a flags file: {exc}",
-            hint='expected {"findings": [{"start", "end", "boxes", ...}]} as the secret scan writes',
-        ) from exc
-    return ranges
+def requested_ranges(
+    start: str | None,
+    end: str | None,
+    spans: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    extra: Sequence[RedactionRange] = (),
+) -> list[RedactionRange]:
+    """The ranges a person asked for: `start`/`end` (e.g. `12:03`, `12:41`), `FROM-TO` spans,
+    all with `regions` (`x,y,w,h`; none = the whole frame), plus `extra` ones (from a flags
+    file). Raises UsageError for a half-given pair, a reversed range or nothing at all."""
+    boxes = tuple(parse_region(r) for r in regions) or None
+    pairs: list[tuple[float, float]] = []
+    if (start is None) != (end is None):
+        raise UsageError("--from and --to go together", hint="give both, or use --range FROM-TO")
+    if start is not None and end is not None:
+        pairs.append((parse_time(start), parse_time(end)))
+    pairs += [parse_range(r) for r in spans]
+    found = [RedactionRange(a, b, boxes) for a, b in pairs] + list(extra)
+    if not found:
+        raise UsageError("no range to redact", hint="give --from/--to, --range or --ranges")
+    for r in found:
+        if r.end <= r.start:
+            raise UsageError(f"range {r.start:g}-{r.end:g} s: the start must come before the end")
+    return found
 
 
 def _union(a: tuple[Box, ...] | None, b: tuple[Box, ...] | None) -> tuple[Box, ...] | None:

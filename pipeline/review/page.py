@@ -9,10 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pipeline.review.report import DESCRIPTION_BUDGET, TITLE_BUDGET, Review
 from pipeline.timecode import format_clock
-from pipeline.workspace import Workspace
-
-REVIEW_HTML = "review.html"
-REVIEW_JSON = "review.json"
+from pipeline.workspace import REVIEW_HTML, REVIEW_JSON, Workspace
 
 
 def render_html(review: Review) -> str:

@@ -13,18 +13,29 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import InputError, PipelineError
+from pipeline.errors import PipelineError
 from pipeline.leaks.findings import SecretFinding, effective_findings, exposing
 from pipeline.media.stills import still_jpeg
 from pipeline.redaction.followups import final_artifact
 from pipeline.timecode import format_clock
-from pipeline.workspace import MANIFEST_NAME, Workspace
+from pipeline.workspace import (
+    CHAPTERS_JSON,
+    DESCRIPTION_TXT,
+    MEDIA_JSON,
+    REDACTED_MP4,
+    REDACTIONS_JSON,
+    THUMBNAIL_JPG,
+    THUMBNAIL_JSON,
+    TITLE_TXT,
+    TRANSCRIPT_JSON,
+    Workspace,
+)
 
 log = logging.getLogger(__name__)
 
 TITLE_BUDGET = 100
 DESCRIPTION_BUDGET = 5000
-REDACTED_VIDEO = "redacted.mp4"
+REDACTED_MP4 = REDACTED_MP4
 
 
 @dataclass
@@ -74,7 +85,7 @@ class Review:
         """review.json: the same data as the page, images as file references or omitted."""
         data = asdict(self)
         data.pop("thumbnail")
-        data["thumbnail"] = "thumbnail.jpg" if self.thumbnail else None
+        data["thumbnail"] = THUMBNAIL_JPG if self.thumbnail else None
         for card in data["chapters"] + data["findings"]:
             card["has_frame"] = card.pop("frame") is not None
         data["budgets"] = {"title_chars": TITLE_BUDGET, "description_bytes": DESCRIPTION_BUDGET}
@@ -100,8 +111,8 @@ def _redaction_text(f: SecretFinding, mode: str) -> str:
         return "dismissed (not a secret)"
     if f.status == "redacted":
         if f.source == "speech":
-            return f"silenced in {REDACTED_VIDEO}"
-        return f"cut from {REDACTED_VIDEO}" if mode == "cut" else f"blurred in {REDACTED_VIDEO}"
+            return f"silenced in {REDACTED_MP4}"
+        return f"cut from {REDACTED_MP4}" if mode == "cut" else f"blurred in {REDACTED_MP4}"
     if f.source == "chat":
         return "chat only (not uploaded)"
     return "unresolved"
@@ -118,25 +129,6 @@ def _first_line(transcript: dict | None, start: float, end: float) -> str:
     return ""
 
 
-def resolve_workdir(target: Path, out_root: Path) -> Workspace:
-    """Accept a work folder or a recording; return its workspace. Raises InputError."""
-    target = Path(target)
-    if target.is_dir() and (target / MANIFEST_NAME).is_file():
-        return Workspace(target)
-    if target.is_file():
-        ws = Workspace.for_recording(target, out_root)
-        if (ws.root / MANIFEST_NAME).is_file():
-            return ws
-        raise InputError(
-            f"{target.name} has not been processed yet (no {ws.root / MANIFEST_NAME})",
-            hint=f"run `pipeline run {target}` first, or pass its work folder",
-        )
-    raise InputError(
-        f"{target} is neither a work folder nor a processed recording",
-        hint="pass the folder pipeline run printed, e.g. pipeline-out/<name>",
-    )
-
-
 def _still(video: Path | None, at: float, width: int) -> tuple[bytes | None, str]:
     if video is None:
         return None, "no video"
@@ -148,18 +140,18 @@ def _still(video: Path | None, at: float, width: int) -> tuple[bytes | None, str
 
 def gather(ws: Workspace, *, frame_width: int = 320) -> Review:
     """Collect the review of one work folder."""
-    manifest = ws.load_manifest()
-    media = _read_json(ws, "media.json") or {}
+    media = _read_json(ws, MEDIA_JSON) or {}
     duration = float(media.get("duration") or 0.0)
-    recording = manifest.get("recording", {}).get("path", "")
+    source = ws.recording_path()
+    recording = str(source) if source else ""
     has_video = bool(media.get("video"))
-    redacted = ws.path(REDACTED_VIDEO) if ws.exists(REDACTED_VIDEO) else None
+    redacted = ws.path(REDACTED_MP4) if ws.exists(REDACTED_MP4) else None
     final_video = redacted or (
         Path(recording) if has_video and recording and Path(recording).is_file() else None
     )
 
-    title = _read_text(ws, "title.txt")
-    description = _read_text(ws, "description.txt")
+    title = _read_text(ws, TITLE_TXT)
+    description = _read_text(ws, DESCRIPTION_TXT)
     title = title.strip() if title is not None else None
     review = Review(
         recording=recording,
@@ -173,57 +165,24 @@ def gather(ws: Workspace, *, frame_width: int = 320) -> Review:
     )
 
     findings = effective_findings(ws)
-    redaction_log = (_read_json(ws, "redactions.json") or {}) if redacted else {}
+    redaction_log = (_read_json(ws, REDACTIONS_JSON) or {}) if redacted else {}
     mode = redaction_log.get("mode", "blur")
     # where an exposing secret is on screen, no frame is cut for the page
     unsafe = [(f.start, f.end) for f in exposing(findings) if f.source == "screen"]
 
-    transcript = _read_json(ws, final_artifact(ws, "transcript.json"))
-    chapters_data = _read_json(ws, final_artifact(ws, "chapters.json")) or {}
-    chapters = chapters_data.get("chapters", [])
+    chapters_data = _read_json(ws, final_artifact(ws, CHAPTERS_JSON)) or {}
     review.chapters_reason = chapters_data.get("reason")
-    for ch in chapters:
-        start, end = float(ch["start"]), float(ch.get("end", duration))
-        at = min(start + 1.0, (start + end) / 2)
-        card = ChapterCard(
-            start, format_clock(start), ch["title"], _first_line(transcript, start, end)
-        )
-        if _inside(at, unsafe, pad=1.0):
-            card.frame_note = "frame withheld: an unresolved secret finding is on screen"
-        else:
-            card.frame, card.frame_note = _still(final_video, at, frame_width)
-        review.chapters.append(card)
+    transcript = _read_json(ws, final_artifact(ws, TRANSCRIPT_JSON))
+    review.chapters = _chapter_cards(
+        chapters_data.get("chapters", []), transcript, duration, unsafe, final_video, frame_width
+    )
+    review.findings = [_finding_card(f, mode, redacted, frame_width) for f in findings]
 
-    for f in findings:
-        card = FindingCard(
-            id=f.id,
-            start=f.start,
-            end=f.end,
-            clock=f"{format_clock(f.start)}–{format_clock(f.end)}",
-            rule=f.rule,
-            source=f.source,
-            preview=f.preview,
-            status=f.status,
-            redaction=_redaction_text(f, mode),
-        )
-        if f.source == "chat":
-            card.frame_note = "typed in the chat: not part of the upload; rotate the credential"
-        elif f.source == "speech":
-            card.frame_note = "said aloud"
-        elif f.status == "redacted" and mode == "cut":
-            card.frame_note = "cut from the video"
-        elif f.status == "redacted":
-            # the redacted video's frame at the finding's middle (cut mode never gets here)
-            card.frame, card.frame_note = _still(redacted, (f.start + f.end) / 2, frame_width)
-        else:
-            card.frame_note = "frame withheld until the finding is redacted or dismissed"
-        review.findings.append(card)
+    if ws.exists(THUMBNAIL_JPG):
+        review.thumbnail = ws.path(THUMBNAIL_JPG).read_bytes()
+        review.thumbnail_time = (_read_json(ws, THUMBNAIL_JSON) or {}).get("time")
 
-    if ws.exists("thumbnail.jpg"):
-        review.thumbnail = ws.path("thumbnail.jpg").read_bytes()
-        review.thumbnail_time = (_read_json(ws, "thumbnail.json") or {}).get("time")
-
-    for name, record in manifest.get("stages", {}).items():
+    for name, record in ws.stage_records().items():
         review.stages.append(
             {
                 "name": name,
@@ -268,3 +227,52 @@ def _warnings(review: Review, chapters_data: dict, unsafe: list) -> list[str]:
     if review.thumbnail is None:
         warnings.append("no thumbnail yet")
     return warnings
+
+
+def _chapter_cards(
+    chapters: list[dict], transcript: dict | None, duration: float, unsafe: list,
+    video: Path | None, frame_width: int,
+) -> list[ChapterCard]:  # fmt: skip
+    """A card per chapter: its first words and a frame (withheld where a secret shows)."""
+    cards = []
+    for ch in chapters:
+        start, end = float(ch["start"]), float(ch.get("end", duration))
+        at = min(start + 1.0, (start + end) / 2)
+        card = ChapterCard(
+            start, format_clock(start), ch["title"], _first_line(transcript, start, end)
+        )
+        if _inside(at, unsafe, pad=1.0):
+            card.frame_note = "frame withheld: an unresolved secret finding is on screen"
+        else:
+            card.frame, card.frame_note = _still(video, at, frame_width)
+        cards.append(card)
+    return cards
+
+
+def _finding_card(
+    f: SecretFinding, mode: str, redacted: Path | None, frame_width: int
+) -> FindingCard:
+    """A card per finding: what it is (masked) and, once it is hidden, the redacted frame."""
+    card = FindingCard(
+        id=f.id,
+        start=f.start,
+        end=f.end,
+        clock=f"{format_clock(f.start)}–{format_clock(f.end)}",
+        rule=f.rule,
+        source=f.source,
+        preview=f.preview,
+        status=f.status,
+        redaction=_redaction_text(f, mode),
+    )
+    if f.source == "chat":
+        card.frame_note = "typed in the chat: not part of the upload; rotate the credential"
+    elif f.source == "speech":
+        card.frame_note = "said aloud"
+    elif f.status == "redacted" and mode == "cut":
+        card.frame_note = "cut from the video"
+    elif f.status == "redacted":
+        # the redacted video's frame at the finding's middle (cut mode never gets here)
+        card.frame, card.frame_note = _still(redacted, (f.start + f.end) / 2, frame_width)
+    else:
+        card.frame_note = "frame withheld until the finding is redacted or dismissed"
+    return card

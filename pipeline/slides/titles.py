@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from pipeline.errors import ModelUnavailableError
+from pipeline.leaks.ocr import load_ocr_engine
 
 log = logging.getLogger(__name__)
 
@@ -46,22 +46,10 @@ class SlideTitleReader:
 
     def _ocr(self):
         if self._engine is None:
-            try:
-                from rapidocr import RapidOCR
-
-                self._engine = RapidOCR(
-                    params={
-                        "Global.log_level": "error",
-                        "Global.use_cls": False,
-                        "Det.limit_type": "max",
-                        "Det.limit_side_len": OCR_WIDTH,
-                    }
-                )
-            except Exception as exc:  # the engine raises plain exceptions on bad models
-                raise ModelUnavailableError(
-                    f"cannot load the OCR models: {exc}",
-                    hint="reinstall rapidocr (`make install`), or set chapters.ocr = false",
-                ) from exc
+            self._engine = load_ocr_engine(
+                {"Global.use_cls": False, "Det.limit_type": "max", "Det.limit_side_len": OCR_WIDTH},
+                hint="reinstall rapidocr (`make install`), or set chapters.ocr = false",
+            )
         return self._engine
 
     def _top_strip(self, image: np.ndarray) -> np.ndarray:

@@ -19,17 +19,22 @@ from pipeline.slides.demo_plan import FeatureStart, load_features, match_feature
 from pipeline.slides.titles import SlideTitleReader
 from pipeline.speech.keyphrases import Utterance, key_phrase, topic_boundaries
 from pipeline.stages.base import Stage, StageContext, StageResult
-from pipeline.workspace import fingerprint_file
+from pipeline.workspace import (
+    CHAPTERS_JSON,
+    MEDIA_JSON,
+    SLIDES_JSON,
+    TRANSCRIPT_JSON,
+    fingerprint_file,
+)
 
-CHAPTERS_JSON = "chapters.json"
 #: a transcript-only recording gets about one chapter per this many seconds
 TRANSCRIPT_CHAPTER_SECONDS = 300.0
 
 
 def read_utterances(ctx: StageContext) -> list[Utterance]:
-    if not ctx.workspace.exists("transcript.json"):
+    if not ctx.workspace.exists(TRANSCRIPT_JSON):
         return []
-    data = ctx.workspace.read_json("transcript.json")
+    data = ctx.workspace.read_json(TRANSCRIPT_JSON)
     return [
         Utterance(float(s["start"]), float(s["end"]), s["text"])
         for s in data.get("segments", [])
@@ -48,7 +53,7 @@ def features_path(settings: Settings) -> Path | None:
 class ChaptersStage(Stage):
     name = "chapters"
     version = 1
-    needs = ("media.json", "slides.json", "transcript.json")
+    needs = (MEDIA_JSON, SLIDES_JSON, TRANSCRIPT_JSON)
 
     def params(self, settings: Settings) -> dict[str, Any]:
         cfg = settings.chapters
@@ -116,9 +121,9 @@ class ChaptersStage(Stage):
     # -- sources of chapters ----------------------------------------------------------------
     def _slide_titles(self, ctx: StageContext) -> list[tuple[float, str | None]]:
         """(start, OCR title or None) of every slide in slides.json."""
-        if not ctx.workspace.exists("slides.json"):
+        if not ctx.workspace.exists(SLIDES_JSON):
             return []
-        changes = ctx.workspace.read_json("slides.json").get("changes", [])
+        changes = ctx.workspace.read_json(SLIDES_JSON).get("changes", [])
         reader = SlideTitleReader() if ctx.settings.chapters.ocr and len(changes) > 1 else None
         out = []
         for change in changes:

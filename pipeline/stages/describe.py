@@ -14,19 +14,24 @@ from typing import Any
 import jinja2
 
 from pipeline.errors import ConfigError, InputError
-from pipeline.redaction.followups import FOLLOW_DIR, final_artifact
+from pipeline.redaction.followups import final_artifact
 from pipeline.settings import DescribeSettings, Settings
 from pipeline.slides.chapter_list import Chapter
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.timecode import format_clock
-from pipeline.workspace import fingerprint_file
+from pipeline.workspace import (
+    CHAPTERS_JSON,
+    DESCRIPTION_TXT,
+    MEDIA_JSON,
+    METADATA_JSON,
+    REDACTED_DIR,
+    TITLE_TXT,
+    ZOOM_MEETING_JSON,
+    fingerprint_file,
+)
 from pipeline.youtube.rules import CHAPTER_LINE, description_problems, fit_description
-from pipeline.youtube.title import ZOOM_JSON, fallback_date, recording_date, render_title
+from pipeline.youtube.title import fallback_date, recording_date, render_title
 from pipeline.zoom.chat import read_chat, shared_links
-
-TITLE_TXT = "title.txt"
-DESCRIPTION_TXT = "description.txt"
-METADATA_JSON = "metadata.json"
 
 DEFAULT_TEMPLATE = """\
 {{ title }}
@@ -89,7 +94,7 @@ def split_chapter_block(text: str) -> tuple[str, list[str], str]:
 class DescribeStage(Stage):
     name = "describe"
     version = 1
-    needs = ("media.json", "chapters.json", f"{FOLLOW_DIR}/chapters.json", ZOOM_JSON)
+    needs = (MEDIA_JSON, CHAPTERS_JSON, f"{REDACTED_DIR}/chapters.json", ZOOM_MEETING_JSON)
 
     def params(self, settings: Settings) -> dict[str, Any]:
         cfg = settings.describe
@@ -113,7 +118,7 @@ class DescribeStage(Stage):
         cfg = ctx.settings.describe
         title = render_title(cfg, ctx.media, ctx.workspace)
         # after a cut, the chapters of the redacted video (times shifted)
-        chapters_name = final_artifact(ctx.workspace, "chapters.json")
+        chapters_name = final_artifact(ctx.workspace, CHAPTERS_JSON)
         chapters_data = (
             ctx.workspace.read_json(chapters_name) if ctx.workspace.exists(chapters_name) else {}
         )

@@ -10,10 +10,7 @@ from __future__ import annotations
 from pipeline.media.activity import StreamActivity, stream_activity
 from pipeline.media.probe import probe
 from pipeline.stages.base import Stage, StageContext, StageResult
-from pipeline.workspace import Workspace
-
-MEDIA_JSON = "media.json"
-ACTIVITY_JSON = "activity.json"
+from pipeline.workspace import ACTIVITY_JSON, MEDIA_JSON, Workspace
 
 
 def load_activity(workspace: Workspace, keyframes: list[float]) -> StreamActivity:

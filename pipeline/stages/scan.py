@@ -11,10 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ConfigError, InputError
+from pipeline.errors import InputError
 from pipeline.leaks.findings import (
-    FLAGS_JSON,
-    ON_SECRET_CHOICES,
     SecretFinding,
     apply_review,
     finding_id,
@@ -22,50 +20,35 @@ from pipeline.leaks.findings import (
     write_findings,
 )
 from pipeline.leaks.masking import mask_secret
+from pipeline.leaks.policy import check_scan_settings
 from pipeline.leaks.rules import normalise
 from pipeline.leaks.screen_watch import (
     DETECTORS_VERSION,
-    SCREEN_FINDINGS_JSON,
     ScreenWatcher,
     read_screen_findings,
     screen_params,
 )
 from pipeline.leaks.text_scan import TextSecret, scan_chat, scan_transcript
 from pipeline.media.screen_pass import watch_screen
-from pipeline.settings import ScanSettings, Settings
+from pipeline.settings import Settings
 from pipeline.stages.base import Stage, StageContext, StageResult
-from pipeline.stages.probe import ACTIVITY_JSON, load_activity
-from pipeline.workspace import fingerprint_file
+from pipeline.stages.probe import load_activity
+from pipeline.workspace import (
+    ACTIVITY_JSON,
+    FLAGS_JSON,
+    MEDIA_JSON,
+    SCREEN_FINDINGS_JSON,
+    TRANSCRIPT_JSON,
+    fingerprint_file,
+)
 from pipeline.zoom.chat import read_chat
 
 log = logging.getLogger(__name__)
 
-CHAT_SUFFIX = ".chat.txt"
-
-
-def default_chat_path(recording: Path) -> Path | None:
-    """The chat file that goes with `recording` when none is named: `<stem>.chat.txt`."""
-    candidate = Path(recording).with_name(Path(recording).stem + CHAT_SUFFIX)
-    return candidate if candidate.is_file() else None
-
-
-def check_scan_settings(cfg: ScanSettings) -> None:
-    """Raises ConfigError for an unknown `on_secret` or a sampling rate that cannot work."""
-    if cfg.on_secret not in ON_SECRET_CHOICES:
-        raise ConfigError(
-            f"scan.on_secret = {cfg.on_secret!r} is not one of {', '.join(ON_SECRET_CHOICES)}"
-        )
-    if not 0.5 <= cfg.fps <= 30:
-        raise ConfigError(
-            f"scan.fps = {cfg.fps} is out of range",
-            hint="use 0.5 to 30 samples per second (2 is the default)",
-        )
-
-
 class ScanStage(Stage):
     name = "scan"
     version = 3
-    needs = ("media.json", ACTIVITY_JSON, "transcript.json", SCREEN_FINDINGS_JSON)
+    needs = (MEDIA_JSON, ACTIVITY_JSON, TRANSCRIPT_JSON, SCREEN_FINDINGS_JSON)
     #: the transcript (spoken secrets) and the slides pass (which reads the screen when both
     #: stages are in the run); not the chapters
     after = ("probe", "transcribe", "slides")
@@ -83,7 +66,7 @@ class ScanStage(Stage):
     def run(self, ctx: StageContext) -> StageResult:
         cfg = ctx.settings.scan
         check_scan_settings(cfg)
-        salt = ctx.workspace.load_manifest().get("recording", {}).get("fingerprint", "")
+        salt = ctx.workspace.recording_fingerprint()
         findings: list[SecretFinding] = []
         stats: dict[str, Any] = {}
         if ctx.media is not None and ctx.media.has_video:
@@ -91,8 +74,8 @@ class ScanStage(Stage):
             findings += screen
         else:
             ctx.warn("scan: no video stream, so nothing on screen was checked")
-        if ctx.workspace.exists("transcript.json"):
-            spoken = scan_transcript(ctx.workspace.read_json("transcript.json"))
+        if ctx.workspace.exists(TRANSCRIPT_JSON):
+            spoken = scan_transcript(ctx.workspace.read_json(TRANSCRIPT_JSON))
             findings += [_text_finding(s, "speech", salt) for s in spoken]
         if cfg.chat:
             if not Path(cfg.chat).is_file():

@@ -18,23 +18,22 @@ from typing import Any
 
 from PIL import Image
 
-from pipeline.leaks.screen_watch import (
-    SCREEN_FINDINGS_JSON,
-    ScreenWatcher,
-    screen_params,
-    write_screen_findings,
-)
+from pipeline.leaks.policy import check_scan_settings
+from pipeline.leaks.screen_watch import ScreenWatcher, screen_params, write_screen_findings
 from pipeline.media.frames import SampledFrame, grab_frame, video_size
 from pipeline.media.sampling import SampledFrame as ScreenSample
 from pipeline.media.screen_pass import Watcher, watch_screen
 from pipeline.settings import Settings
 from pipeline.slides.changes import DetectorOptions, KeyframeGate, SlideChangeDetector
 from pipeline.stages.base import Stage, StageContext, StageResult
-from pipeline.stages.probe import ACTIVITY_JSON, load_activity
-from pipeline.stages.scan import check_scan_settings
-
-SLIDES_JSON = "slides.json"
-SLIDES_DIR = "slides"
+from pipeline.stages.probe import load_activity
+from pipeline.workspace import (
+    ACTIVITY_JSON,
+    MEDIA_JSON,
+    SCREEN_FINDINGS_JSON,
+    SLIDES_DIR,
+    SLIDES_JSON,
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ class SlideWatcher:
 class SlidesStage(Stage):
     name = "slides"
     version = 5
-    needs = ("media.json", ACTIVITY_JSON)
+    needs = (MEDIA_JSON, ACTIVITY_JSON)
     #: only the probe: slide detection overlaps transcription
     after = ("probe",)
     #: `--force scan` reads the screen again, which happens on this stage's pass
@@ -130,16 +129,11 @@ class SlidesStage(Stage):
         width, height = (video.width, video.height) if video else video_size(ctx.recording)
         detector = SlideChangeDetector(opts)
         activity = load_activity(ctx.workspace, keyframes)
-        gate = KeyframeGate(detector, activity=activity)
-        watchers: list[Watcher] = [SlideWatcher(detector, gate)]
-        screen = None
-        if "scan" in ctx.planned:
-            check_scan_settings(ctx.settings.scan)
-            screen = ScreenWatcher(
-                ctx.settings.scan.fps,
-                activity,
-                threads=ctx.settings.scan.ocr_threads or ctx.threads,
-            )
+        screen = self._screen_watcher(ctx, activity)
+        watchers: list[Watcher] = [
+            SlideWatcher(detector, KeyframeGate(detector, activity=activity))
+        ]
+        if screen is not None:
             watchers.append(screen)
         passed = watch_screen(
             ctx.recording,
@@ -153,26 +147,7 @@ class SlidesStage(Stage):
         )
         detector.finish()
 
-        starts = [0.0] + [c.time for c in detector.changes]
-        picks = [detector.opening_frame_time] + [c.frame_time for c in detector.changes]
-        confidences = [1.0] + [c.confidence for c in detector.changes]
-        ends = [*starts[1:], duration or float("inf")]
-        slides_dir = ctx.workspace.path(SLIDES_DIR)
-        slides_dir.mkdir(exist_ok=True)
-        for stale in slides_dir.glob("*.jpg"):
-            stale.unlink()
-        changes, frame_times = [], []
-        for i, (start, pick, end) in enumerate(zip(starts, picks, ends, strict=True)):
-            grabbed = grab_frame(
-                ctx.recording,
-                representative_time(max(pick, start), end, keyframes),
-                threads=ctx.threads,
-            )
-            name = f"{SLIDES_DIR}/{i + 1:04d}.jpg"
-            with ctx.workspace.atomic(name) as tmp:
-                Image.fromarray(grabbed.image).save(tmp, format="JPEG", quality=88)
-            frame_times.append(round(grabbed.time, 3))
-            changes.append(SlideChange(round(start, 3), name, confidences[i]))
+        changes, frame_times = self._save_slide_frames(ctx, detector, keyframes, duration)
         ctx.progress(duration or 0.0, duration)
 
         # seconds of video decoded frame by frame; the rest was read as keyframes only
@@ -181,7 +156,7 @@ class SlidesStage(Stage):
             decoded = round(passed.opened_seconds + max(0.0, duration - keyframes[-1]), 1)
         outputs = []
         if screen is not None:
-            salt = ctx.workspace.load_manifest().get("recording", {}).get("fingerprint", "")
+            salt = ctx.workspace.recording_fingerprint()
             stats = {**screen.stats(), "decoded_seconds": decoded, "decoding": passed.decoding}
             write_screen_findings(
                 ctx.workspace,
@@ -213,3 +188,40 @@ class SlidesStage(Stage):
                 "screen_scanned": screen is not None,
             },
         )
+
+    def _screen_watcher(self, ctx: StageContext, activity) -> ScreenWatcher | None:
+        """The secret scanner riding on this pass, when the run scans too."""
+        if "scan" not in ctx.planned:
+            return None
+        check_scan_settings(ctx.settings.scan)
+        return ScreenWatcher(
+            ctx.settings.scan.fps, activity, threads=ctx.settings.scan.ocr_threads or ctx.threads
+        )
+
+    def _save_slide_frames(
+        self, ctx: StageContext, detector: SlideChangeDetector, keyframes: list[float],
+        duration: float | None,
+    ) -> tuple[list[SlideChange], list[float]]:  # fmt: skip
+        """One JPEG per slide in slides/ (stale ones removed). Returns the slide changes and
+        the times of the frames saved."""
+        starts = [0.0] + [c.time for c in detector.changes]
+        picks = [detector.opening_frame_time] + [c.frame_time for c in detector.changes]
+        confidences = [1.0] + [c.confidence for c in detector.changes]
+        ends = [*starts[1:], duration or float("inf")]
+        slides_dir = ctx.workspace.path(SLIDES_DIR)
+        slides_dir.mkdir(exist_ok=True)
+        for stale in slides_dir.glob("*.jpg"):
+            stale.unlink()
+        changes, frame_times = [], []
+        for i, (start, pick, end) in enumerate(zip(starts, picks, ends, strict=True)):
+            grabbed = grab_frame(
+                ctx.recording,
+                representative_time(max(pick, start), end, keyframes),
+                threads=ctx.threads,
+            )
+            name = f"{SLIDES_DIR}/{i + 1:04d}.jpg"
+            with ctx.workspace.atomic(name) as tmp:
+                Image.fromarray(grabbed.image).save(tmp, format="JPEG", quality=88)
+            frame_times.append(round(grabbed.time, 3))
+            changes.append(SlideChange(round(start, 3), name, confidences[i]))
+        return changes, frame_times

@@ -19,10 +19,17 @@ from pipeline.errors import StageError
 from pipeline.media.frames import grab_frame
 from pipeline.settings import Settings
 from pipeline.stages.base import Stage, StageContext, StageResult
+from pipeline.workspace import (
+    CHAPTERS_JSON,
+    FLAGS_JSON,
+    MEDIA_JSON,
+    REDACTIONS_JSON,
+    SLIDES_JSON,
+    THUMBNAIL_JPG,
+    THUMBNAIL_JSON,
+)
 from pipeline.youtube.title import render_title
 
-THUMBNAIL_JPG = "thumbnail.jpg"
-THUMBNAIL_JSON = "thumbnail.json"
 SIZE = (1280, 720)
 MAX_BYTES = 2 * 1024 * 1024
 #: seconds kept clear around a flagged or redacted range
@@ -42,12 +49,12 @@ def blocked_ranges(ctx: StageContext) -> list[tuple[float, float]]:
     """Time ranges a thumbnail must not come from: unresolved or redacted findings and
     redacted ranges, widened by MARGIN."""
     ranges = []
-    if ctx.workspace.exists("flags.json"):
-        for f in ctx.workspace.read_json("flags.json").get("findings", []):
+    if ctx.workspace.exists(FLAGS_JSON):
+        for f in ctx.workspace.read_json(FLAGS_JSON).get("findings", []):
             if f.get("status") != "dismissed":
                 ranges.append((float(f["start"]), float(f["end"])))
-    if ctx.workspace.exists("redactions.json"):
-        for r in ctx.workspace.read_json("redactions.json").get("ranges", []):
+    if ctx.workspace.exists(REDACTIONS_JSON):
+        for r in ctx.workspace.read_json(REDACTIONS_JSON).get("ranges", []):
             ranges.append((float(r["start"]), float(r["end"])))
     return sorted((a - MARGIN, b + MARGIN) for a, b in ranges)
 
@@ -116,7 +123,7 @@ def encode_jpeg(img: Image.Image, quality: int) -> bytes:
 class ThumbnailStage(Stage):
     name = "thumbnail"
     version = 1
-    needs = ("media.json", "slides.json", "chapters.json", "flags.json", "redactions.json")
+    needs = (MEDIA_JSON, SLIDES_JSON, CHAPTERS_JSON, FLAGS_JSON, REDACTIONS_JSON)
 
     def params(self, settings: Settings) -> dict[str, Any]:
         cfg = settings.thumbnail
@@ -134,9 +141,9 @@ class ThumbnailStage(Stage):
     def candidates(self, ctx: StageContext) -> list[Candidate]:
         """Slides in order of preference: the title slide, then the longest shown first."""
         duration = ctx.media.duration if ctx.media else 0.0
-        if not ctx.workspace.exists("slides.json"):
+        if not ctx.workspace.exists(SLIDES_JSON):
             return [Candidate(None, 0.0, duration, None, None)]
-        slides = ctx.workspace.read_json("slides.json")
+        slides = ctx.workspace.read_json(SLIDES_JSON)
         changes = slides.get("changes", [])
         times = slides.get("params", {}).get("frame_times", [])
         out = []
@@ -145,8 +152,8 @@ class ThumbnailStage(Stage):
             frame_time = times[i] if i < len(times) else None
             out.append(Candidate(i, float(change["time"]), float(end), frame_time, change["frame"]))
         titled = set()
-        if ctx.workspace.exists("chapters.json"):
-            for i, s in enumerate(ctx.workspace.read_json("chapters.json").get("slides", [])):
+        if ctx.workspace.exists(CHAPTERS_JSON):
+            for i, s in enumerate(ctx.workspace.read_json(CHAPTERS_JSON).get("slides", [])):
                 if s.get("title"):
                     titled.add(i)
         opening = [c for c in out[:1] if c.index in titled and len(out) > 1]

@@ -17,12 +17,10 @@ from pipeline.settings import Settings, TranscribeSettings
 from pipeline.speech.captions import Word, build_cues, to_srt, to_vtt
 from pipeline.speech.model_registry import ResolvedModel, resolve_model
 from pipeline.stages.base import Stage, StageContext, StageResult
+from pipeline.workspace import CAPTIONS_SRT, CAPTIONS_VTT, MEDIA_JSON, TRANSCRIPT_JSON
 
 log = logging.getLogger(__name__)
 
-TRANSCRIPT_JSON = "transcript.json"
-CAPTIONS_SRT = "captions.srt"
-CAPTIONS_VTT = "captions.vtt"
 
 
 @dataclass(frozen=True)
@@ -148,7 +146,7 @@ def _record(index: int, start: float, end: float, text: str, words, offset: floa
 class TranscribeStage(Stage):
     name = "transcribe"
     version = 3
-    needs = ("media.json",)
+    needs = (MEDIA_JSON,)
     #: only the probe is needed: transcription overlaps the video stages
     after = ("probe",)
 

@@ -13,7 +13,15 @@ from pipeline.leaks.findings import effective_findings, exposing
 from pipeline.redaction.followups import final_artifact
 from pipeline.settings import Settings
 from pipeline.timecode import format_clock
-from pipeline.workspace import Workspace
+from pipeline.workspace import (
+    CAPTIONS_SRT,
+    DESCRIPTION_TXT,
+    METADATA_JSON,
+    REDACTED_MP4,
+    THUMBNAIL_JPG,
+    TITLE_TXT,
+    Workspace,
+)
 from pipeline.youtube.rules import fit_plain_description, fit_title
 
 PRIVACIES = ("private", "unlisted", "public")
@@ -44,20 +52,6 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def resolve_workdir(target: Path, settings: Settings) -> Path:
-    """The work folder named directly, or the one of a recording. Raises InputError."""
-    target = Path(target)
-    if target.is_dir():
-        return target
-    if target.is_file():
-        workdir = Workspace.for_recording(target, Path(settings.general.out)).root
-        if workdir.is_dir():
-            return workdir
-        raise InputError(
-            f"no work folder for {target.name} at {workdir}",
-            hint=f"run `pipeline run {target}` first",
-        )
-    raise InputError(f"{target} is neither a work folder nor a recording")
 
 
 def unresolved_findings(workdir: Path) -> list[dict]:
@@ -85,23 +79,22 @@ def refuse_if_leaking(workdir: Path, privacy: str) -> None:
 def load_inputs(workdir: Path, settings: Settings, privacy: str | None) -> PublishInputs:
     """Read what to publish from the work folder. Raises InputError when the video is missing."""
     ws = Workspace(workdir)
-    meta: dict[str, Any] = ws.read_json("metadata.json") if ws.exists("metadata.json") else {}
-    if ws.exists("redacted.mp4"):
-        video = ws.path("redacted.mp4")
+    meta: dict[str, Any] = ws.read_json(METADATA_JSON) if ws.exists(METADATA_JSON) else {}
+    if ws.exists(REDACTED_MP4):
+        video = ws.path(REDACTED_MP4)
     else:
-        recording = ws.load_manifest().get("recording") or {}
-        source = recording.get("path") if isinstance(recording, dict) else recording
-        video = Path(source) if source else ws.path("missing.mp4")
-        if not video.is_file():
+        source = ws.recording_path()
+        if source is None or not source.is_file():
             raise InputError(
-                f"no video to publish in {workdir}: no redacted.mp4 and the recording "
+                f"no video to publish in {workdir}: no {REDACTED_MP4} and the recording "
                 f"{source or '(unknown)'} is missing",
                 hint="run `pipeline run RECORDING` to create the work folder",
             )
-    title = ws.path("title.txt").read_text("utf-8") if ws.exists("title.txt") else ""
+        video = source
+    title = ws.path(TITLE_TXT).read_text("utf-8") if ws.exists(TITLE_TXT) else ""
     title = title.strip() or meta.get("title") or video.stem
-    if ws.exists("description.txt"):
-        description = ws.path("description.txt").read_text("utf-8")
+    if ws.exists(DESCRIPTION_TXT):
+        description = ws.path(DESCRIPTION_TXT).read_text("utf-8")
     else:
         description = meta.get("description", "")
     chosen = privacy or meta.get("privacy") or settings.youtube.privacy
@@ -115,6 +108,6 @@ def load_inputs(workdir: Path, settings: Settings, privacy: str | None) -> Publi
         category_id=str(meta.get("category_id") or settings.youtube.category_id),
         privacy=chosen,
         explicit_privacy=privacy,
-        thumbnail=ws.path("thumbnail.jpg") if ws.exists("thumbnail.jpg") else None,
-        captions=ws.path(final_artifact(ws, "captions.srt")) if ws.exists("captions.srt") else None,
+        thumbnail=ws.path(THUMBNAIL_JPG) if ws.exists(THUMBNAIL_JPG) else None,
+        captions=ws.path(final_artifact(ws, CAPTIONS_SRT)) if ws.exists(CAPTIONS_SRT) else None,
     )

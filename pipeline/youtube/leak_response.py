@@ -15,9 +15,9 @@ from pipeline.errors import InputError, ServiceError
 from pipeline.progress import ProgressCallback
 from pipeline.services.youtube import YouTubeClient
 from pipeline.settings import Settings
-from pipeline.workspace import Workspace, write_json_atomic
+from pipeline.workspace import REDACTED_MP4, YOUTUBE_JSON, Workspace, write_json_atomic
 from pipeline.youtube.inputs import load_inputs, refuse_if_leaking, utc_now
-from pipeline.youtube.publisher import RECORD, Publisher, PublishResult, make_client, status_body
+from pipeline.youtube.publisher import Publisher, PublishResult, make_client, status_body
 
 LEDGER = "lockdowns.json"
 _LIVE = ("live", "upcoming")
@@ -119,7 +119,7 @@ def republish(
     expose unresolved findings (the old video is locked down all the same), and the errors of
     `publish`. Running it again resumes or updates the same new video."""
     workspace = Workspace(workdir)
-    if not workspace.exists("redacted.mp4"):
+    if not workspace.exists(REDACTED_MP4):
         raise InputError(
             f"no redacted.mp4 in {workdir}", hint="redact the recording first (pipeline redact)"
         )
@@ -143,5 +143,5 @@ def republish(
     publisher.save()
     result = publisher.run()
     if not dry_run:
-        workspace.write_json(RECORD, publisher.record)
+        workspace.write_json(YOUTUBE_JSON, publisher.record)
     return result

@@ -14,7 +14,7 @@ from pipeline.errors import AuthError, ServiceError
 from pipeline.progress import ProgressCallback
 from pipeline.services.youtube import YouTubeClient
 from pipeline.settings import Settings
-from pipeline.workspace import Workspace, fingerprint_artifact
+from pipeline.workspace import YOUTUBE_JSON, Workspace, fingerprint_artifact
 from pipeline.youtube.inputs import (
     PublishInputs,
     load_inputs,
@@ -26,7 +26,6 @@ from pipeline.youtube.rules import description_chapter_problems
 
 log = logging.getLogger(__name__)
 
-RECORD = "youtube.json"
 NEW_VIDEO = "NEW_VIDEO_ID"
 
 
@@ -121,14 +120,14 @@ class Publisher:
         self.inputs = inputs
         self.progress = progress
         self.record: dict[str, Any] = (
-            self.workspace.read_json(RECORD) if self.workspace.exists(RECORD) else {}
+            self.workspace.read_json(YOUTUBE_JSON) if self.workspace.exists(YOUTUBE_JSON) else {}
         )
         self.warnings: list[str] = []
         self.playlist_id = settings.youtube.playlist_id
 
     def save(self) -> None:
         if not self.client.dry_run:
-            self.workspace.write_json(RECORD, self.record)
+            self.workspace.write_json(YOUTUBE_JSON, self.record)
 
     def warn(self, message: str) -> None:
         log.warning(message)

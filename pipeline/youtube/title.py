@@ -11,11 +11,10 @@ from pathlib import Path
 from pipeline.errors import ConfigError, UsageError
 from pipeline.media.probe import MediaInfo
 from pipeline.settings import DescribeSettings
-from pipeline.workspace import Workspace
+from pipeline.workspace import ZOOM_MEETING_JSON, Workspace
 from pipeline.youtube.rules import fit_title
 
 #: written by `pipeline fetch`/`batch` with the Zoom meeting's facts ({"start_time": ISO, ...})
-ZOOM_JSON = "zoom_meeting.json"
 
 
 def parse_date(text: str) -> datetime:
@@ -34,8 +33,8 @@ def recording_date(
     """The date the recording was made, or None when nothing says."""
     if cfg.date:
         return parse_date(cfg.date)
-    if workspace is not None and workspace.exists(ZOOM_JSON):
-        start = workspace.read_json(ZOOM_JSON).get("start_time")
+    if workspace is not None and workspace.exists(ZOOM_MEETING_JSON):
+        start = workspace.read_json(ZOOM_MEETING_JSON).get("start_time")
         if start:
             return parse_date(str(start))
     if media is not None and media.creation_time:

@@ -8,19 +8,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ZoomError
 from pipeline.progress import ProgressCallback, no_progress
 from pipeline.services.zoom import ZoomClient
 from pipeline.services.zoom_download import download_file
-from pipeline.workspace import Workspace, write_json_atomic
-from pipeline.youtube.title import ZOOM_JSON
+from pipeline.settings import Settings
+from pipeline.workspace import ZOOM_MEETING_JSON, Workspace, write_json_atomic
 from pipeline.zoom.recordings import RecordingFile, ZoomMeeting, choose_video, companion_files
 
 log = logging.getLogger(__name__)
 
 DOWNLOADS = "zoom"
-MEETING_RECORD = ZOOM_JSON
+MEETING_RECORD = ZOOM_MEETING_JSON
 
 
 @dataclass
@@ -30,6 +31,16 @@ class FetchedRecording:
     video: Path
     workdir: Path
     companions: dict[str, Path] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "uuid": self.meeting.uuid,
+            "topic": self.meeting.topic,
+            "video": str(self.video),
+            "recording_type": self.video_file.recording_type,
+            "workdir": str(self.workdir),
+            "companions": {k: str(v) for k, v in self.companions.items()},
+        }
 
 
 def recording_paths(meeting: ZoomMeeting, out: Path) -> tuple[Path, Path]:
@@ -78,3 +89,10 @@ def fetch_recording(
             continue
         companions[name] = download_file(client, file, workdir / name, token=token)
     return FetchedRecording(meeting, video_file, video, workdir, companions)
+
+
+def fetch_meeting(settings: Settings, meeting: str) -> FetchedRecording:
+    """`pipeline fetch`: one meeting (an ID or an instance UUID) brought home under setting
+    general.out with the Zoom account of `settings`. Raises ZoomError."""
+    client = ZoomClient(settings.zoom)
+    return fetch_recording(client, client.get_meeting(meeting), Path(settings.general.out))

@@ -201,7 +201,8 @@ def test_the_work_folder_lists_flags_json(scanned):
 
 
 def test_redaction_ranges_cover_every_planted_secret(scanned):
-    from pipeline.leaks.findings import SecretFinding, findings_to_ranges
+    from pipeline.leaks.findings import SecretFinding
+    from pipeline.leaks.policy import findings_to_ranges
 
     findings = [SecretFinding.from_dict(d) for d in scanned["flags"]["findings"]]
     ranges = findings_to_ranges(findings, pad=12, frame_size=(1280, 720), duration=38.0)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from pipeline.errors import InputError, UsageError
+from pipeline.errors import UsageError
 from pipeline.media.probe import probe
 from pipeline.redaction.ranges import (
     RedactionRange,
@@ -15,10 +12,10 @@ from pipeline.redaction.ranges import (
     merge_ranges,
     parse_range,
     parse_region,
-    ranges_from_flags,
 )
+from tests.conftest import FIXTURES
 
-SECRET = Path(__file__).resolve().parent.parent / "fixtures" / "secret.mp4"
+SECRET = FIXTURES / "secret.mp4"
 
 
 @pytest.mark.parametrize(
@@ -75,32 +72,3 @@ def test_check_ranges_against_the_recording():
         with pytest.raises(UsageError):
             check_ranges(bad, media)
 
-
-def test_ranges_from_flags(tmp_path):
-    flags = tmp_path / "flags.json"
-    flags.write_text(
-        json.dumps(
-            {
-                "findings": [
-                    {
-                        "id": "a",
-                        "start": 4.0,
-                        "end": 8.0,
-                        "boxes": [[1, 2, 3, 4]],
-                        "status": "unresolved",
-                    },
-                    {"id": "b", "start": 9.0, "end": 9.5, "boxes": [], "status": "redacted"},
-                    {"id": "c", "start": 1.0, "end": 2.0, "boxes": [], "status": "dismissed"},
-                ]
-            }
-        )
-    )
-    assert ranges_from_flags(flags) == [
-        RedactionRange(4.0, 8.0, ((1, 2, 3, 4),)),
-        RedactionRange(9.0, 9.5, None),
-    ]
-    (tmp_path / "bad.json").write_text('{"nope": 1}')
-    with pytest.raises(InputError):
-        ranges_from_flags(tmp_path / "bad.json")
-    with pytest.raises(InputError):
-        ranges_from_flags(tmp_path / "missing.json")

@@ -16,10 +16,10 @@ from pipeline.errors import InputError, UsageError
 from pipeline.media.verify import decode_window, stream_facts
 from pipeline.redaction.checks import read_text
 from pipeline.redaction.ranges import RedactionRange
-from pipeline.stages.redact import redact
+from pipeline.redaction.redact import redact
 from pipeline.workspace import Workspace
+from tests.conftest import FIXTURES  # noqa: E402
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SECRET = FIXTURES / "secret.mp4"
 TRUTH = json.loads((FIXTURES / "secret.json").read_text())
 KEY = TRUTH["secret"]["text"]

@@ -1,0 +1,1 @@
+from tests.emulators.youtube_fixtures import workdir, youtube, youtube_env, youtube_settings  # noqa: F401

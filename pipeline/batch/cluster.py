@@ -183,3 +183,16 @@ def run_worker(
     if beat:
         argv += ["--beat", f"--schedule={os.path.join(settings.general.out, 'celerybeat-schedule')}"]
     celery.worker_main(argv)
+
+
+def run_beat(settings: Settings, loglevel: str = "INFO") -> None:
+    """Run Celery beat: the nightly listing at batch.schedule (cron, UTC) and the release of
+    deferred publishes every 15 minutes. Run exactly one beat per cluster."""
+    import os
+
+    celery = configure(settings)
+    os.makedirs(settings.general.out, exist_ok=True)
+    celery.Beat(
+        loglevel=loglevel,
+        schedule=os.path.join(settings.general.out, "celerybeat-schedule"),
+    ).run()

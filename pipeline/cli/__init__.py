@@ -10,6 +10,7 @@ import click
 from pipeline import __version__
 from pipeline.cli.auth import auth_group
 from pipeline.cli.batch import batch_command
+from pipeline.cli.beat import beat_command
 from pipeline.cli.chapters import chapters_command
 from pipeline.cli.fetch import fetch_command
 from pipeline.cli.init import init_command
@@ -60,6 +61,7 @@ cli.add_command(status_command)
 cli.add_command(retry_command)
 cli.add_command(webhook_command)
 cli.add_command(worker_command)
+cli.add_command(beat_command)
 cli.add_command(review_command)
 cli.add_command(publish_command)
 cli.add_command(auth_group)

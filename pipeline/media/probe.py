@@ -47,6 +47,8 @@ class MediaInfo:
     creation_time: str | None
     video: VideoStream | None
     audio: AudioStream | None
+    #: the container's title tag (Zoom and OBS often write the meeting's name and date there)
+    title: str | None = None
 
     @property
     def has_video(self) -> bool:
@@ -221,6 +223,7 @@ def probe(path: Path) -> MediaInfo:
             format_name=container.format.name,
             duration=round(float(duration), 6),
             creation_time=_creation_time(container),
+            title=(container.metadata.get("title") or "").strip() or None,
             video=_video_stream(vstream, found) if vstream is not None else None,
             audio=audio,
         )

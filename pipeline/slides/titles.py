@@ -90,3 +90,13 @@ class SlideTitleReader:
             if plausible_title(text):
                 return text
         return None
+
+    def all_text(self, image: np.ndarray) -> str:
+        """Every line OCR reads on the slide (HxWx3 RGB), top to bottom, one per line."""
+        if image.shape[1] > OCR_WIDTH:
+            from PIL import Image
+
+            height = max(1, round(image.shape[0] * OCR_WIDTH / image.shape[1]))
+            image = np.asarray(Image.fromarray(image).resize((OCR_WIDTH, height)))
+        result = self._ocr()(np.ascontiguousarray(image), use_cls=False)
+        return "\n".join(str(t) for t in (getattr(result, "txts", None) or ()))

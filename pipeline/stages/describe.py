@@ -25,12 +25,14 @@ from pipeline.workspace import (
     MEDIA_JSON,
     METADATA_JSON,
     REDACTED_DIR,
+    SLIDES_JSON,
     TITLE_TXT,
     ZOOM_MEETING_JSON,
     fingerprint_file,
 )
+from pipeline.youtube.event_date import modification_date
 from pipeline.youtube.rules import CHAPTER_LINE, description_problems, fit_description
-from pipeline.youtube.title import fallback_date, recording_date, render_title
+from pipeline.youtube.title import recording_event_date, render_title
 from pipeline.zoom.chat import read_chat, shared_links
 
 DEFAULT_TEMPLATE = """\
@@ -93,8 +95,11 @@ def split_chapter_block(text: str) -> tuple[str, list[str], str]:
 
 class DescribeStage(Stage):
     name = "describe"
-    version = 1
-    needs = (MEDIA_JSON, CHAPTERS_JSON, f"{REDACTED_DIR}/chapters.json", ZOOM_MEETING_JSON)
+    version = 2
+    #: slides.json: the title slide may be what names the event's date
+    needs = (
+        MEDIA_JSON, CHAPTERS_JSON, f"{REDACTED_DIR}/chapters.json", ZOOM_MEETING_JSON, SLIDES_JSON,
+    )  # fmt: skip
 
     def params(self, settings: Settings) -> dict[str, Any]:
         cfg = settings.describe
@@ -129,16 +134,16 @@ class DescribeStage(Stage):
             if not chat.is_file():
                 raise InputError(f"chat file not found: {chat}", hint="check --chat")
             links = shared_links(read_chat(chat))
-        when = recording_date(cfg, ctx.media, ctx.workspace)
-        if when is None:
-            when = fallback_date(ctx.media)
+        found = recording_event_date(cfg, ctx.media, ctx.workspace)
+        if found is None:
+            found = modification_date(ctx.media)
             ctx.warn(
                 "the recording does not say when it was made: the title uses the file's "
                 "modification date (pass --date YYYY-MM-DD to set it)"
             )
         context = {
             "title": title,
-            "date": when,
+            "date": found.when if found else None,
             "chapters": [
                 {"clock": format_clock(c.start), "start": c.start, "title": c.title}
                 for c in chapters

@@ -109,5 +109,14 @@ def load_inputs(workdir: Path, settings: Settings, privacy: str | None) -> Publi
         privacy=chosen,
         explicit_privacy=privacy,
         thumbnail=ws.path(THUMBNAIL_JPG) if ws.exists(THUMBNAIL_JPG) else None,
-        captions=ws.path(final_artifact(ws, CAPTIONS_SRT)) if ws.exists(CAPTIONS_SRT) else None,
+        captions=_captions(ws),
     )
+
+
+def _captions(ws: Workspace) -> Path | None:
+    """The captions to upload: the ones that follow a redaction when there are, none when
+    nothing was said (YouTube refuses a caption file without cues)."""
+    if not ws.exists(CAPTIONS_SRT):
+        return None
+    path = ws.path(final_artifact(ws, CAPTIONS_SRT))
+    return path if path.is_file() and path.read_text(encoding="utf-8").strip() else None

@@ -1,55 +1,43 @@
-"""The video's date and title: the date from `--date` (describe.date), else Zoom's meeting
-start time when the Zoom stage recorded one, else the recording's creation time, else (with
-a warning from the describe stage) the file's modification time; the title from a Python
-format template such as `Meltano Office Hours - {date:%Y-%m-%d}`."""
+"""The video's title: a Python format template such as `Meltano Office Hours - {date:%Y-%m-%d}`
+filled with the event's date (`pipeline.youtube.event_date` says where that comes from)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from pathlib import Path
+from collections.abc import Callable
+from datetime import datetime
 
 from pipeline.errors import ConfigError, UsageError
 from pipeline.media.probe import MediaInfo
 from pipeline.settings import DescribeSettings
-from pipeline.workspace import ZOOM_MEETING_JSON, Workspace
+from pipeline.workspace import SLIDES_DIR, Workspace
+from pipeline.youtube.event_date import EventDate, event_date, modification_date
 from pipeline.youtube.rules import fit_title
 
-#: written by `pipeline fetch`/`batch` with the Zoom meeting's facts ({"start_time": ISO, ...})
+FIRST_SLIDE = f"{SLIDES_DIR}/0001.jpg"
+
+def title_slide_text(workspace: Workspace | None) -> Callable[[], str] | None:
+    """What the title slide (the first slide the slides stage kept) says, read with OCR when
+    asked; None when there is no slide."""
+    if workspace is None or not workspace.exists(FIRST_SLIDE):
+        return None
+
+    def read() -> str:
+        import numpy as np
+        from PIL import Image
+
+        from pipeline.slides.titles import SlideTitleReader
+
+        image = np.asarray(Image.open(workspace.path(FIRST_SLIDE)).convert("RGB"))
+        return SlideTitleReader().all_text(image)
+
+    return read
 
 
-def parse_date(text: str) -> datetime:
-    """Parse `YYYY-MM-DD` (or a full ISO timestamp). Raises UsageError otherwise."""
-    try:
-        if len(text.strip()) == 10:
-            return datetime.combine(date.fromisoformat(text.strip()), datetime.min.time())
-        return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise UsageError(f"cannot read date {text!r}", hint="use YYYY-MM-DD") from exc
-
-
-def recording_date(
+def recording_event_date(
     cfg: DescribeSettings, media: MediaInfo | None, workspace: Workspace | None = None
-) -> datetime | None:
-    """The date the recording was made, or None when nothing says."""
-    if cfg.date:
-        return parse_date(cfg.date)
-    if workspace is not None and workspace.exists(ZOOM_MEETING_JSON):
-        start = workspace.read_json(ZOOM_MEETING_JSON).get("start_time")
-        if start:
-            return parse_date(str(start))
-    if media is not None and media.creation_time:
-        return parse_date(media.creation_time)
-    return None
-
-
-def fallback_date(media: MediaInfo | None) -> datetime | None:
-    """The recording file's modification time: the last resort when nothing names the date."""
-    if media is None:
-        return None
-    try:
-        return datetime.fromtimestamp(Path(media.path).stat().st_mtime)
-    except OSError:
-        return None
+) -> EventDate | None:
+    """The event's date from the first source that names it, the title slide included."""
+    return event_date(cfg, media, workspace, title_slide_text=title_slide_text(workspace))
 
 
 def render_title(
@@ -60,7 +48,8 @@ def render_title(
     Raises ConfigError for a template that does not format, UsageError when the template
     needs a date and none is known.
     """
-    when = recording_date(cfg, media, workspace) or fallback_date(media)
+    found = recording_event_date(cfg, media, workspace) or modification_date(media)
+    when = found.when if found is not None else None
     if when is None:
         if "{date" in cfg.title_template:
             raise UsageError(

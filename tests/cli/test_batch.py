@@ -22,6 +22,7 @@ import requests
 from pipeline.batch.ledger import StateDB
 from pipeline.batch.webhook import signature
 from pipeline.media.ffmpeg import run_ffmpeg
+from tests.conftest import FIXTURES
 from tests.emulators.youtube import YouTubeEmulator
 from tests.emulators.zoom import EmulatedFile, ZoomEmulator
 
@@ -435,8 +436,52 @@ def test_spent_youtube_quota_defers_the_rest_without_using_up_attempts(tmp_path,
         assert world.state.watermark() == first.start_time
         world.youtube.clear_faults()
         again = world.batch()
-        assert again.returncode == 0, again.stderr
+        assert again.returncode == 0, again.stdout[-3000:]
         assert by_topic(again) == {"Office Hours 1": "published", "Office Hours 2": "published"}
         assert len(world.youtube.videos) == 2
+    finally:
+        world.stop()
+
+
+CHAT_WITH_A_TOKEN = (FIXTURES / "leak.chat.txt").read_bytes()
+
+
+def test_the_batch_scans_the_downloaded_chat_and_holds_on_hold(tmp_path):
+    """on_secret = hold in the batch: a key shown on screen holds the recording (nothing is
+    published, the ledger says `held`), a token typed into the meeting's chat (downloaded
+    from Zoom with the recording) is found and reported, and once a person dismissed the
+    screen finding, `pipeline retry` lets the next batch publish it."""
+    world = World(tmp_path)
+    try:
+        world.env["PIPELINE_SCAN_ON_SECRET"] = "hold"
+        secret_clip = (FIXTURES / "secret.mp4").read_bytes()
+        meeting = world.zoom.add_meeting(
+            "Office Hours", DAY - timedelta(days=1),
+            [talk(secret_clip), EmulatedFile("CHAT", "chat_file", CHAT_WITH_A_TOKEN)],
+        )  # fmt: skip
+        result = world.batch()
+        assert result.returncode == 20, result.stderr
+        (outcome,) = report(result)["recordings"]
+        assert outcome["result"] == "held"
+        actions = {f["source"]: f["action"] for f in outcome["secrets"]["findings"]}
+        assert actions == {"screen": "held", "chat": "reported"}
+        assert "AKIAIOSFODNN7EXAMPLE" not in result.stdout + result.stderr
+        assert "glpat-FAKEfake0123456789ab" not in result.stdout + result.stderr
+        assert world.youtube.videos == {}
+        assert world.state.get(meeting.uuid).status == "held"
+
+        (screen,) = [f for f in outcome["secrets"]["findings"] if f["source"] == "screen"]
+        video = Path(world.state.get(meeting.uuid).local_path)
+        for args in (("scan", str(video), "--dismiss", screen["id"]), ("retry", meeting.uuid)):
+            done = subprocess.run(
+                [sys.executable, "-m", "pipeline", *args], cwd=world.root, env=world.env,
+                capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+        again = world.batch()
+        assert again.returncode == 0, again.stdout[-3000:]
+        assert by_topic(again) == {"Office Hours": "published"}
+        (video_id,) = world.youtube.videos
+        assert world.youtube.videos[video_id]["status"]["privacyStatus"] == "private"
     finally:
         world.stop()

@@ -12,16 +12,15 @@ the PostgreSQL ledger uses an advisory lock, which the server drops with the con
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-from pipeline.batch.ledger import RecordingRow, StateDB
+from pipeline.batch.ledger import ClaimTaken, RecordingRow, StateDB
+
+__all__ = ["ClaimTaken", "TaskBoard", "TaskRun", "where", "wait_for_cluster"]
 
 #: the tasks of one recording, in the order they run (transcribe and screen_pass together)
 TASKS = ("fetch", "transcribe", "screen_pass", "late_stages", "publish")
@@ -31,22 +30,6 @@ LAST_BATCH = "cluster_batch_started"
 IN_FLIGHT = ("queued", "running")
 FAILED = ("failed", "permanent", "held")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS task_runs (
-    uuid TEXT NOT NULL,
-    task TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'queued',
-    worker TEXT,
-    queue TEXT,
-    enqueued_at TEXT,
-    started_at TEXT,
-    finished_at TEXT,
-    deferred_until TEXT,
-    error TEXT,
-    options TEXT,
-    PRIMARY KEY (uuid, task)
-);
-"""
 
 
 @dataclass
@@ -74,22 +57,17 @@ def stamp() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class ClaimTaken(Exception):
-    """Another live worker holds the claim on this recording's task."""
-
-
 class TaskBoard:
     """The task rows of the ledger `state`."""
 
     def __init__(self, state: StateDB):
         self.state = state
-        self.state.conn.executescript(SCHEMA)
 
     # -- writes -----------------------------------------------------------------------------
     def enqueued(self, uuid: str, queues: dict[str, str], options: dict) -> None:
         """Every task of `uuid` queued anew (`queues`: task -> queue)."""
         now = stamp()
-        with self.state.transaction() as conn:
+        with self.state.transaction(uuid) as conn:
             conn.execute("DELETE FROM task_runs WHERE uuid = ?", (uuid,))
             for task in TASKS:
                 conn.execute(
@@ -129,7 +107,7 @@ class TaskBoard:
 
     def _set(self, uuid: str, task: str, **fields: object) -> None:
         names = ", ".join(f"{name} = ?" for name in fields)
-        with self.state.transaction() as conn:
+        with self.state.transaction(uuid) as conn:
             cur = conn.execute(
                 f"UPDATE task_runs SET {names} WHERE uuid = ? AND task = ?",
                 (*fields.values(), uuid, task),
@@ -180,22 +158,10 @@ class TaskBoard:
         return [r["uuid"] for r in rows]
 
     # -- claims -----------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def claim(self, uuid: str, task: str) -> Iterator[None]:
+    def claim(self, uuid: str, task: str) -> contextlib.AbstractContextManager[None]:
         """Hold the exclusive claim on (uuid, task) for the block. Raises ClaimTaken at once
         when a live worker holds it."""
-        folder = Path(self.state.path).with_name(Path(self.state.path).name + ".claims")
-        folder.mkdir(parents=True, exist_ok=True)
-        name = hashlib.sha256(f"{uuid}\0{task}".encode()).hexdigest()[:32]
-        with (folder / f"{name}.lock").open("a") as fh:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ClaimTaken(f"{task} of {uuid} is claimed by another worker") from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        return self.state.claim(f"task {task} of {uuid}")
 
 
 def where(runs: list[TaskRun]) -> str:

@@ -17,8 +17,8 @@ from pipeline.batch.cluster import (
     task_signature,
     transcribe_queue,
 )
-from pipeline.batch.ledger import RecordingRow, StateDB, state_db_path
-from pipeline.batch.lock import BatchLock, batch_lock_path
+from pipeline.batch.ledger import RecordingRow, StateDB, ledger_location
+from pipeline.batch.lock import batch_lock
 from pipeline.batch.nightly import Batch, BatchReport, RecordingOutcome, parse_since
 from pipeline.batch.ratelimit import ClusterZoomGate
 from pipeline.progress import Reporter
@@ -83,9 +83,8 @@ def run_distributed_batch(
     its report (`enqueued` per recording). Raises as `run_batch` does, and ConfigError when
     no broker is set."""
     configure(settings)
-    state_path = state_db_path(settings)
-    state_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = BatchLock(batch_lock_path(state_path)).acquire()
+    state_path = ledger_location(settings)
+    lock = batch_lock(state_path).acquire()
     state = StateDB(state_path)
     gate = ClusterZoomGate(settings.batch.broker_url)
     try:

@@ -1,4 +1,5 @@
-"""The batch's memory between runs: a SQLite database with one row per Zoom meeting UUID
+"""The batch's memory between runs: a database (a SQLite file by default, PostgreSQL with
+`PIPELINE_STATE_DB=postgresql://…`) with one row per Zoom meeting UUID
 (the file chosen, where it went, each step's status, attempts, the last error, the YouTube
 video ID) and the watermark (start time up to which every recording is finished).
 
@@ -10,48 +11,27 @@ to reset), `done` (published). Steps: download, process, publish, trash."""
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import OutputError, UsageError
+from pipeline.batch.ledger_db import (
+    ClaimTaken,
+    PostgresDatabase,
+    SqliteDatabase,
+    is_postgres,
+    open_database,
+)
+from pipeline.batch.migrations import migrate
+from pipeline.errors import UsageError
 from pipeline.settings import Settings
 
 STEPS = ("download", "process", "publish", "trash")
 OPEN_STATUSES = ("queued", "waiting", "running", "failed", "deferred")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS recordings (
-    uuid TEXT PRIMARY KEY,
-    meeting_id INTEGER,
-    topic TEXT NOT NULL DEFAULT '',
-    start_time TEXT NOT NULL DEFAULT '',
-    duration INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL DEFAULT 'queued',
-    steps TEXT NOT NULL DEFAULT '{}',
-    file_id TEXT,
-    recording_type TEXT,
-    file_size INTEGER,
-    local_path TEXT,
-    workdir TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    video_id TEXT,
-    video_url TEXT,
-    meeting_json TEXT,
-    download_token TEXT,
-    token_received_at TEXT,
-    source TEXT NOT NULL DEFAULT 'batch',
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS webhook_events (digest TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
-"""
 
 
 def now_iso() -> str:
@@ -59,9 +39,16 @@ def now_iso() -> str:
 
 
 def state_db_path(settings: Settings) -> Path:
-    """Where the state database lives: setting zoom.state_db (PIPELINE_STATE_DB), else
-    `<general.out>/state.db`."""
+    """Where the SQLite state database lives: setting zoom.state_db (PIPELINE_STATE_DB),
+    else `<general.out>/state.db`. (A PostgreSQL ledger has no path: `ledger_location`.)"""
     return Path(settings.zoom.state_db or Path(settings.general.out) / "state.db")
+
+
+def ledger_location(settings: Settings) -> str | Path:
+    """The ledger: a `postgresql://` URL (PIPELINE_STATE_DB), else the SQLite file."""
+    if is_postgres(settings.zoom.state_db):
+        return settings.zoom.state_db
+    return state_db_path(settings)
 
 
 @dataclass
@@ -90,7 +77,7 @@ class RecordingRow:
     updated_at: str = ""
 
     @classmethod
-    def from_sql(cls, row: sqlite3.Row) -> RecordingRow:
+    def from_sql(cls, row: Mapping[str, Any]) -> RecordingRow:
         data = dict(row)
         data["steps"] = json.loads(data["steps"] or "{}")
         return cls(**data)
@@ -118,35 +105,25 @@ def step_summary(steps: dict[str, str]) -> str:
 def open_ledger(settings: Settings, *, must_exist: bool = False) -> StateDB:
     """The ledger of `settings` (PIPELINE_STATE_DB, setting zoom.state_db, else
     OUT/state.db). Raises UsageError with `must_exist` when no batch has made it yet."""
-    path = state_db_path(settings)
-    if must_exist and not path.exists():
+    location = ledger_location(settings)
+    if must_exist and isinstance(location, Path) and not location.exists():
         raise UsageError(
-            f"no state database at {path}: no batch has run with these settings",
+            f"no state database at {location}: no batch has run with these settings",
             hint="set PIPELINE_STATE_DB (or zoom.state_db, or --out) as the batch has it",
         )
-    return StateDB(path)
+    return StateDB(location)
 
 
 class StateDB:
-    """The state database. Every method commits its own short transaction, so a webhook
-    receiver and a batch can share the file."""
+    """The state database (SQLite file or PostgreSQL, see ledger_db), its schema brought up
+    to date when opened (see migrations). Every method commits its own short transaction, so
+    a webhook receiver, a batch and the workers of a cluster can share it."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if not self.path.exists():
-                # it holds webhook download tokens: readable by its owner only
-                self.path.touch(mode=0o600)
-            self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise OutputError(
-                f"cannot open the state database {self.path}: {exc}",
-                hint="set PIPELINE_STATE_DB (or zoom.state_db) to a writable path",
-            ) from exc
+    def __init__(self, location: str | Path):
+        self.conn = open_database(location)
+        #: the SQLite file, or the PostgreSQL URL without its password
+        self.path = self.conn.path
+        migrate(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -154,20 +131,22 @@ class StateDB:
     def first_sighting(self, digest: str) -> bool:
         """Record a webhook call by its digest. False when it was seen before (a replay)."""
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO webhook_events (digest, seen_at) VALUES (?, ?)",
+            "INSERT INTO webhook_events (digest, seen_at) VALUES (?, ?)"
+            " ON CONFLICT (digest) DO NOTHING",
             (digest, now_iso()),
         )
         return cur.rowcount == 1
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+    def transaction(
+        self, key: str | None = None
+    ) -> AbstractContextManager[SqliteDatabase | PostgresDatabase]:
+        """A transaction; with `key` (a UUID) no other one with that key runs at once."""
+        return self.conn.transaction(key)
+
+    def claim(self, key: str) -> AbstractContextManager[None]:
+        """Hold the claim on `key` for a block of work. Raises ClaimTaken at once when a live
+        process holds it; released when the holder dies."""
+        return self.conn.claim(key)
 
     # -- rows -------------------------------------------------------------------------------
     def get(self, uuid: str) -> RecordingRow | None:
@@ -197,7 +176,7 @@ class StateDB:
         becomes `status`."""
         uuid = str(meeting["uuid"])
         stamp = now_iso()
-        with self.transaction() as conn:
+        with self.transaction(uuid) as conn:
             existing = conn.execute(
                 "SELECT status FROM recordings WHERE uuid = ?", (uuid,)
             ).fetchone()
@@ -254,7 +233,7 @@ class StateDB:
 
     def set_step(self, uuid: str, step: str, status: str) -> None:
         """Record the status of one step (download, process, publish, trash)."""
-        with self.transaction() as conn:
+        with self.transaction(uuid) as conn:
             row = conn.execute("SELECT steps FROM recordings WHERE uuid = ?", (uuid,)).fetchone()
             steps = json.loads(row["steps"] or "{}") if row else {}
             steps[step] = status
@@ -288,3 +267,6 @@ class StateDB:
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (moment.astimezone(UTC).isoformat(timespec="seconds"),),
             )
+
+
+__all__ = ["ClaimTaken", "RecordingRow", "StateDB", "ledger_location", "open_ledger"]

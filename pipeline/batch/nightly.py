@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.ledger import RecordingRow, StateDB, state_db_path
-from pipeline.batch.lock import BatchLock, batch_lock_path
+from pipeline.batch.ledger import RecordingRow, StateDB, ledger_location
+from pipeline.batch.lock import batch_lock
 from pipeline.errors import (
     InputError,
     MediaError,
@@ -111,9 +111,8 @@ def run_batch(
 
     Raises BatchLockedError when another batch runs, and the errors that stop a whole batch
     (credentials, Zoom unreachable while listing)."""
-    state_path = state_db_path(settings)
-    state_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = BatchLock(batch_lock_path(state_path)).acquire()
+    state_path = ledger_location(settings)
+    lock = batch_lock(state_path).acquire()
     try:
         batch = Batch(
             settings, ZoomClient(settings.zoom), StateDB(state_path), since=parse_since(since),

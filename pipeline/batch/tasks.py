@@ -14,7 +14,7 @@ from celery import Task
 
 from pipeline.batch.board import ClaimTaken, TaskBoard
 from pipeline.batch.cluster import app, broker_url
-from pipeline.batch.ledger import StateDB, state_db_path
+from pipeline.batch.ledger import StateDB, ledger_location
 from pipeline.batch.quota import QuotaBudget
 from pipeline.batch.ratelimit import ClusterZoomGate
 from pipeline.batch.recording_job import JobOptions, RecordingJob
@@ -74,7 +74,7 @@ def run_task(task: Task, name: str, uuid: str, options: dict[str, Any] | None,
     returns, or "skipped" when the recording is already done."""
     settings = worker_settings()
     url = broker_url(settings)
-    state = StateDB(state_db_path(settings))
+    state = StateDB(ledger_location(settings))
     board = TaskBoard(state)
     gate = ClusterZoomGate(url)
     budget = QuotaBudget(url, settings.youtube.daily_quota)
@@ -164,7 +164,7 @@ def release_deferred() -> int:
     from pipeline.batch.distributed import release_due_publishes
 
     settings = worker_settings()
-    state = StateDB(state_db_path(settings))
+    state = StateDB(ledger_location(settings))
     try:
         return len(release_due_publishes(state))
     finally:

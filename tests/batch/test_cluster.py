@@ -3,7 +3,9 @@ processes (Celery) against the Zoom and YouTube emulators, the real stages on a 
 One worker is SIGKILLed mid-upload; every meeting is still published exactly once, private,
 with its thumbnail and one caption track, and the ledger agrees with YouTube. A quota budget
 that fits two uploads publishes two meetings, defers two to the reset (shown by `pipeline
-status`) and publishes them once the clock has passed the reset."""
+status`) and publishes them once the clock has passed the reset. The first runs with the
+ledger in PostgreSQL, the second with the SQLite file (both ledgers run tests/batch/test_ledger
+in full)."""
 
 from __future__ import annotations
 
@@ -57,8 +59,9 @@ def _wait(world: ClusterWorld, env: dict[str, str] | None = None):
     return world.pipeline("status", "--wait", "--json", "--timeout", "240", env=env)
 
 
-def test_killed_worker_mid_upload_still_publishes_every_meeting_once(world, clip):
-    w = world()
+def test_killed_worker_mid_upload_still_publishes_every_meeting_once(world, clip, postgres_url):
+    # the ledger in PostgreSQL, as workers on several machines would share it
+    w = world(PIPELINE_STATE_DB=postgres_url)
     meetings = w.add_meetings(clip, 4)
     w.youtube.hold_chunk(1)  # the first upload chunk hangs until the test lets it go
     first, second = w.start_worker("w1"), w.start_worker("w2")
@@ -68,7 +71,7 @@ def test_killed_worker_mid_upload_still_publishes_every_meeting_once(world, clip
     assert sorted(o["result"] for o in enqueued["recordings"]) == ["enqueued"] * 4
 
     assert w.youtube.held.wait(180), "no upload reached YouTube"
-    state = StateDB(w.root / "state.db")
+    state = StateDB(w.env["PIPELINE_STATE_DB"])
     board = TaskBoard(state)
 
     def uploading():

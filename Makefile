@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser services demo test lint bench fixtures clean
+.PHONY: install browser services demo test lint bench quality fixtures clean
 
 install: $(STAMP)
 
@@ -45,6 +45,10 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Slide changes, chapters and thumbnail against the fixtures' ground truth (quality-results.json).
+quality: install
+	$(BIN)/python -m bench.quality
 
 # Regenerates the committed fixture media (needs espeak-ng: apt-get install espeak-ng).
 fixtures: install

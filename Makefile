@@ -43,7 +43,7 @@ test: install browser services
 lint: install
 	$(BIN)/ruff check pipeline tests fixtures bench
 
-bench: install
+bench: install services
 	$(BIN)/python -m bench
 
 # Slide changes, chapters and thumbnail against the fixtures' ground truth (quality-results.json).

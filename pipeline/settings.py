@@ -86,6 +86,9 @@ class YoutubeSettings:
     retries: int = 6
     #: first backoff wait in seconds (doubles each attempt, capped at 60 s)
     backoff: float = 1.0
+    #: API units per Pacific day that the distributed batch's workers share (YouTube's
+    #: default project quota); a publish that would pass it waits for the reset
+    daily_quota: int = 10000
 
 
 @dataclass
@@ -115,6 +118,25 @@ class ZoomSettings:
     retries: int = 5
     #: first wait between tries in seconds, doubling each time (Retry-After wins)
     retry_backoff: float = 1.0
+
+
+@dataclass
+class BatchSettings:
+    """How `pipeline batch` runs: in this process (`local`) or on Celery workers (`celery`)."""
+
+    #: `local` runs every recording here; `celery` enqueues one chain of tasks per recording
+    #: for `pipeline worker` processes (same as `pipeline batch --distributed`)
+    executor: str = "local"
+    #: Redis URL of the Celery broker (also the cluster's shared quota and rate limits)
+    broker_url: str = field(default="", metadata=_env("PIPELINE_BROKER_URL"))
+    #: seconds after which a task no worker acknowledged is handed to another worker (when
+    #: its worker died); must outlast the longest task
+    visibility_timeout: int = 3600
+    #: where transcription runs: `auto` (`gpu` when a worker listens there, else `cpu`),
+    #: `gpu` or `cpu`
+    transcribe_queue: str = "auto"
+    #: cron expression (UTC) of the nightly listing that Celery beat runs
+    schedule: str = "0 2 * * *"
 
 
 @dataclass
@@ -197,6 +219,7 @@ class Settings:
     thumbnail: ThumbnailSettings = field(default_factory=ThumbnailSettings)
     describe: DescribeSettings = field(default_factory=DescribeSettings)
     zoom: ZoomSettings = field(default_factory=ZoomSettings)
+    batch: BatchSettings = field(default_factory=BatchSettings)
     youtube: YoutubeSettings = field(default_factory=YoutubeSettings)
     scan: ScanSettings = field(default_factory=ScanSettings)
     redact: RedactSettings = field(default_factory=RedactSettings)

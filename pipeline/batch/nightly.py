@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.ledger import RecordingRow, StateDB, state_db_path
-from pipeline.batch.lock import BatchLock, batch_lock_path
+from pipeline.batch.ledger import RecordingRow, RowLedger, StateDB, ledger_location
+from pipeline.batch.lock import batch_lock
 from pipeline.errors import (
     AuthError,
     InputError,
@@ -37,7 +37,7 @@ from pipeline.services.zoom import ZoomClient
 from pipeline.settings import Settings
 from pipeline.stages import all_stages
 from pipeline.youtube import publisher as publishing
-from pipeline.youtube.inputs import video_url, zoom_recording_key
+from pipeline.youtube.inputs import zoom_recording_key
 from pipeline.zoom.fetch import fetch_recording, recording_paths
 from pipeline.zoom.recordings import MeetingFilter, ZoomMeeting, choose_video
 
@@ -116,9 +116,8 @@ def run_batch(
 
     Raises BatchLockedError when another batch runs, and the errors that stop a whole batch
     (credentials, Zoom unreachable while listing)."""
-    state_path = state_db_path(settings)
-    state_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = BatchLock(batch_lock_path(state_path)).acquire()
+    state_path = ledger_location(settings)
+    lock = batch_lock(state_path).acquire()
     try:
         batch = Batch(
             settings, ZoomClient(settings.zoom), StateDB(state_path), since=parse_since(since),
@@ -147,24 +146,6 @@ def _stops_the_batch(exc: BaseException) -> str | None:
     if isinstance(exc, AuthError):
         return "YouTube refused the credentials earlier in this run (pipeline auth youtube)"
     return None
-
-
-class RowLedger:
-    """The publisher's ledger (`pipeline.youtube.publisher.PublishLedger`): the recording's
-    row, which learns the upload session and the video ID the moment each is known."""
-
-    def __init__(self, state: StateDB, uuid: str):
-        self.state, self.uuid = state, uuid
-
-    def recorded(self) -> tuple[str | None, dict | None]:
-        row = self.state.get(self.uuid)
-        return (row.video_id, row.session) if row else (None, None)
-
-    def session_opened(self, session: dict | None) -> None:
-        self.state.set_upload_session(self.uuid, session)
-
-    def video_known(self, video_id: str) -> None:
-        self.state.set_video(self.uuid, video_id, video_url(video_id))
 
 
 class Batch:
@@ -224,8 +205,7 @@ class Batch:
         self.check_credentials()
         since, until = self.window()
         report = BatchReport(since, until)
-        for row in self.state.rows(("running",)):  # left by a killed batch: resume them
-            self.state.update(row.uuid, status="queued")
+        self.resume_interrupted()
         listed = self._list(since, until, report)
         if self.dry_run:
             for meeting in listed:
@@ -254,6 +234,11 @@ class Batch:
             report.outcomes.append(self._process(row))
         report.watermark = self._advance_watermark()
         return report
+
+    def resume_interrupted(self) -> None:
+        """Rows left `running` by a killed batch go back in the queue."""
+        for row in self.state.rows(("running",)):
+            self.state.update(row.uuid, status="queued")
 
     def _list(self, since: date, until: date, report: BatchReport) -> list[ZoomMeeting]:
         taken = []
@@ -394,7 +379,9 @@ class Batch:
         old = self.state.watermark()
         rows = self.state.rows()
         open_starts = [
-            r.start_time for r in rows if r.status in ("queued", "waiting", "failed", "running")
+            r.start_time
+            for r in rows
+            if r.status in ("queued", "waiting", "failed", "running", "deferred")
         ]
         done_starts = [r.start_time for r in rows if r.status in ("done", "permanent", "held")]
         if open_starts:

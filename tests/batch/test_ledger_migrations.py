@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from pipeline.batch.ledger import MIGRATIONS, SCHEMA_VERSION, StateDB
+from pipeline.batch.ledger import StateDB
+from pipeline.batch.migrations import MIGRATIONS
 
 #: the schema as the batch created it before migrations were recorded
 OLD_SCHEMA = """
@@ -44,13 +45,13 @@ def test_an_old_database_is_migrated_in_place(tmp_path):
     state.set_video("old==", "vid-new", "https://www.youtube.com/watch?v=vid-new")
     row = state.get("old==")
     assert (row.video_id, row.upload_session) == ("vid-new", None)
-    assert _versions(path) == list(range(1, SCHEMA_VERSION + 1)) == [1, 2]
+    assert _versions(path) == [v for v, _, _ in MIGRATIONS] == [1, 2, 3]
 
 
 def test_migrations_apply_once(tmp_path):
     path = tmp_path / "state.db"
     first, second = StateDB(path), StateDB(path)  # two processes opening it, say
     StateDB(path).close()
-    assert _versions(path) == list(range(1, len(MIGRATIONS) + 1))
+    assert _versions(path) == [v for v, _, _ in MIGRATIONS]
     first.upsert_meeting({"uuid": "u", "topic": "t"}, status="queued")
     assert second.get("u").status == "queued"

@@ -162,3 +162,33 @@ def test_on_a_zoom_recording_a_still_slide_is_read_in_fewer_than_half_the_sample
     assert scanner.samples >= 20
     assert scanner.frames_read - 1 < (scanner.samples - 1) / 2
     assert scanner.finish(end) == []
+
+
+class BandLog(ScreenScanner):
+    """The real scanner, noting the bands of changed rows it reads."""
+
+    def __init__(self, reader):
+        super().__init__(reader)
+        self.bands = []
+
+    def _read_band(self, image, band, scale):
+        self.bands.append(band)
+        return super()._read_band(image, band, scale)
+
+
+def test_the_quiet_part_of_a_webcam_tile_opens_no_band(reader):
+    """A webcam whose edges move every sample while its middle (a wall) only drifts now and
+    then: the whole tile is one busy area, so the drift is never read as a change."""
+    scanner = BandLog(reader)
+    rng = np.random.default_rng(3)
+    for k in range(16):
+        pixels = screen(["$ make test"])
+        tile = np.full((180, 300), 90 + 40 * (k // 3 % 2), dtype=np.uint8)  # the wall drifts
+        ring = rng.integers(0, 255, size=(180, 300), dtype=np.uint8)
+        tile[:20], tile[-20:] = ring[:20], ring[-20:]
+        tile[:, :30], tile[:, -30:] = ring[:, :30], ring[:, -30:]
+        pixels[200:380, 640:940] = tile
+        scanner.feed(SampledFrame(k * 0.5, pixels))
+        if k == 5:  # busy from here on
+            scanner.bands.clear()
+    assert scanner.bands == []

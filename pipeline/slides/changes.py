@@ -103,6 +103,11 @@ class SlideChangeDetector:
         return self.masked_fraction < self.opts.no_share_fraction
 
     @property
+    def frame_size(self) -> tuple[int, int]:
+        """Height and width of the small pictures fed (0, 0 before the first)."""
+        return self._frame_size
+
+    @property
     def shares(self) -> list[ShareStretch]:
         """The layout stretches seen (box None: nobody shared), in small-view pixels."""
         return self.tracker.stretches
@@ -241,6 +246,12 @@ class SlideChangeDetector:
 SWITCH_AT_KEYFRAME_FRACTION = 0.25
 
 
+#: with more of the picture than this changing between any two keyframes so far (a strip of webcam
+#: tiles, not one small tile), the packets are too noisy for a switch inside a stretch to
+#: stand out as a spike: a large difference opens the stretch after all
+NOISY_MOVING_FRACTION = 0.04
+
+
 #: keyframe-to-keyframe comparisons a cell is remembered over, and in how many of them it must
 #: have changed to count as a moving region (a webcam tile differs at every keyframe)
 GATE_HISTORY, GATE_MOVING = 4, 3
@@ -286,7 +297,7 @@ class KeyframeGate:
         if self.activity is not None:
             if self.activity.active_between(a.time, b.time):
                 differs = True
-            elif fraction >= SWITCH_AT_KEYFRAME_FRACTION:
+            elif fraction >= SWITCH_AT_KEYFRAME_FRACTION and not self._noisy():
                 # a switch this large inside the stretch would have spiked a packet: it
                 # happened at the keyframe itself, which is sampled already
                 differs = False
@@ -294,6 +305,13 @@ class KeyframeGate:
             self.opened += 1
             self.opened_seconds += b.time - a.time
         return bool(differs)
+
+    def _noisy(self) -> bool:
+        """Whether more than NOISY_MOVING_FRACTION of the cells changed in every keyframe
+        comparison remembered (two at least)."""
+        if len(self._history) < 2:
+            return False
+        return min(float(h.mean()) for h in self._history) > NOISY_MOVING_FRACTION
 
 
 def detect_changes(

@@ -316,3 +316,16 @@ class ShareTracker:
         for i, (frame, box) in enumerate(pending):
             out.append(self._place(frame, box if confirmed else None, new=confirmed and i == 0))
         return out
+
+
+def to_video_pixels(
+    box: Box | None, small: tuple[int, int], width: int, height: int
+) -> list | None:
+    """A box in the small view (`small` = its height, width) as [x, y, w, h] in the video's
+    `width` x `height` pixels (None stays None)."""
+    if box is None:
+        return None
+    sx, sy = width / small[1], height / small[0]
+    x0, y0 = round(box[0] * sx), round(box[1] * sy)
+    x1, y1 = round((box[0] + box[2]) * sx), round((box[1] + box[3]) * sy)
+    return [x0, y0, min(width, x1) - x0, min(height, y1) - y0]

@@ -40,31 +40,48 @@ class FeatureStart:
     matched_by: str
 
 
+ACCEPTED_SHAPES = (
+    "a list of names (`- Schema Change Alerts`), or items with `title`/`name`/`feature` and "
+    "optional `presenter`/`speaker`, at the top level or under `features:` or `demos:`"
+)
+_TITLE_KEYS = ("title", "name", "feature")
+_PRESENTER_KEYS = ("presenter", "speaker")
+
+
+def _feature(item: object) -> Feature | None:
+    if isinstance(item, str):
+        return Feature(item.strip()) if item.strip() else None
+    if not isinstance(item, dict):
+        return None
+    title = next((str(item[k]).strip() for k in _TITLE_KEYS if item.get(k)), "")
+    presenter = next((str(item[k]).strip() for k in _PRESENTER_KEYS if item.get(k)), None)
+    return Feature(title, presenter or None) if title else None
+
+
 def load_features(path: Path) -> list[Feature]:
-    """Read a features file. Raises InputError when it is missing or malformed."""
+    """Read a features file (see ACCEPTED_SHAPES). Raises InputError, in one line that
+    shows the accepted shapes, when it is missing, not YAML or shaped otherwise."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise InputError(f"features file not found: {path}") from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"{path} is not valid YAML: {exc}") from exc
-    items = data.get("features") if isinstance(data, dict) else data
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path} is not valid YAML ({first}); expected {ACCEPTED_SHAPES}") from exc
+    items = data
+    if isinstance(data, dict):
+        items = next((data[k] for k in ("features", "demos") if k in data), None)
     if not isinstance(items, list) or not items:
-        raise InputError(
-            f"{path} lists no features", hint="write `features:` followed by `- title: ...` items"
-        )
+        raise InputError(f"{path} lists no features; expected {ACCEPTED_SHAPES}")
     features = []
     for item in items:
-        if isinstance(item, str) and item.strip():
-            features.append(Feature(item.strip()))
-        elif isinstance(item, dict) and str(item.get("title", "")).strip():
-            presenter = item.get("presenter")
-            features.append(
-                Feature(str(item["title"]).strip(), str(presenter) if presenter else None)
+        feature = _feature(item)
+        if feature is None:
+            raise InputError(
+                f"{path}: cannot read the feature {item!r}; expected {ACCEPTED_SHAPES}"
             )
-        else:
-            raise InputError(f"{path}: every feature needs a title (got {item!r})")
+        features.append(feature)
     return features
 
 
@@ -97,6 +114,45 @@ def _mentions(text: str, feature: Feature) -> bool:
     return bool(feature.presenter) and feature.presenter.lower() in text.lower()
 
 
+def _slide_matches(
+    features: list[Feature], slides: list[tuple[float, str | None]], min_similarity: float
+) -> dict[int, FeatureStart]:
+    """Feature index -> its title slide: in demo order, the first slide after the previous
+    match whose title (a slide's heading, or the name shown alone) is the feature's."""
+    found: dict[int, FeatureStart] = {}
+    after = -1.0
+    for k, feature in enumerate(features):
+        for t, title in slides:
+            if t > after and title and similarity(title, feature.title) >= min_similarity:
+                found[k] = FeatureStart(feature, t, "slide")
+                after = t
+                break
+    return found
+
+
+def _introduction(
+    features: list[Feature],
+    k: int,
+    utterances: list[Utterance],
+    slide_times: list[float],
+    window: tuple[float, float],
+) -> FeatureStart | None:
+    """Where the transcript introduces feature `k` inside `window` (after the previous
+    demo's start, before the next one's): the first utterance that names it or its
+    presenter and no other feature (a host's agenda names them all), moved back to the
+    slide change just before it when one is within 15 s and inside the window."""
+    after, before = window
+    feature = features[k]
+    for u in utterances:
+        if not after < u.start < before or not _mentions(u.text, feature):
+            continue
+        if any(_mentions(u.text, other) for j, other in enumerate(features) if j != k):
+            continue
+        earlier = [s for s in slide_times if after < s <= u.start and u.start - s <= 15]
+        return FeatureStart(feature, earlier[-1] if earlier else u.start, "transcript")
+    return None
+
+
 def match_features(
     features: list[Feature],
     slides: list[tuple[float, str | None]],
@@ -104,29 +160,19 @@ def match_features(
     *,
     slide_similarity: float = 0.7,
 ) -> tuple[list[FeatureStart], list[Feature]]:
-    """Pair each feature (in demo order) with the time its demo starts: the first slide
-    after the previous feature whose title matches, else the first utterance that names
-    the feature or its presenter (moved back to the slide change just before it, when one
-    is within 15 s). Returns (matched, unmatched)."""
-    matched: list[FeatureStart] = []
-    missing: list[Feature] = []
-    after = -1.0
+    """Pair each feature (in demo order) with the time its demo starts: its title slide
+    (OCR), else where the transcript introduces it between the neighbouring demos' starts,
+    never before the previous feature's. Returns (matched, unmatched)."""
+    found = _slide_matches(features, slides, slide_similarity)
     slide_times = [t for t, _ in slides]
-    for feature in features:
-        found = None
-        for t, title in slides:
-            if t > after and title and similarity(title, feature.title) >= slide_similarity:
-                found = FeatureStart(feature, t, "slide")
-                break
-        if found is None:
-            for u in utterances:
-                if u.start > after and _mentions(u.text, feature):
-                    earlier = [s for s in slide_times if after < s <= u.start and u.start - s <= 15]
-                    found = FeatureStart(feature, earlier[-1] if earlier else u.start, "transcript")
-                    break
-        if found is None:
-            missing.append(feature)
+    for k in range(len(features)):
+        if k in found:
             continue
-        matched.append(found)
-        after = found.start
+        after = max((found[j].start for j in found if j < k), default=-1.0)
+        before = min((found[j].start for j in found if j > k), default=float("inf"))
+        match = _introduction(features, k, utterances, slide_times, (after, before))
+        if match is not None:
+            found[k] = match
+    matched = [found[k] for k in sorted(found)]
+    missing = [f for k, f in enumerate(features) if k not in found]
     return matched, missing

@@ -15,7 +15,9 @@ from PIL import Image
 
 from pipeline.settings import Settings
 from pipeline.slides.chapter_list import Chapter, enforce_rules, spans
-from pipeline.slides.demo_plan import FeatureStart, load_features, match_features
+from pipeline.slides.demo_chapters import demo_chapters
+from pipeline.slides.demo_plan import load_features, match_features
+from pipeline.slides.shown import crop_to_share, shown_slides
 from pipeline.slides.titles import SlideTitleReader
 from pipeline.speech.keyphrases import Utterance, key_phrase, topic_boundaries
 from pipeline.stages.base import Stage, StageContext, StageResult
@@ -52,7 +54,7 @@ def features_path(settings: Settings) -> Path | None:
 
 class ChaptersStage(Stage):
     name = "chapters"
-    version = 1
+    version = 2
     needs = (MEDIA_JSON, SLIDES_JSON, TRANSCRIPT_JSON)
 
     def params(self, settings: Settings) -> dict[str, Any]:
@@ -78,7 +80,7 @@ class ChaptersStage(Stage):
             matched, missing = match_features(features, slides, utterances)
             for feature in missing:
                 ctx.warn(f"feature {feature.title!r} was not found in the slides or transcript")
-            raw = self._feature_chapters(matched, slides, duration)
+            raw = demo_chapters(matched, slides, utterances, duration, cfg.min_seconds)
             extra["features"] = [
                 {
                     "title": m.feature.title,
@@ -120,20 +122,25 @@ class ChaptersStage(Stage):
 
     # -- sources of chapters ----------------------------------------------------------------
     def _slide_titles(self, ctx: StageContext) -> list[tuple[float, str | None]]:
-        """(start, OCR title or None) of every slide in slides.json."""
+        """(start, OCR title or None) of every slide in slides.json, read on the shared
+        screen alone; a stretch with nothing shared (a gallery) has none."""
         if not ctx.workspace.exists(SLIDES_JSON):
             return []
-        changes = ctx.workspace.read_json(SLIDES_JSON).get("changes", [])
-        reader = SlideTitleReader() if ctx.settings.chapters.ocr and len(changes) > 1 else None
+        duration = ctx.media.duration if ctx.media else 0.0
+        data = ctx.workspace.read_json(SLIDES_JSON)
+        slides = shown_slides(data, duration)
+        changes = data.get("changes", [])
+        reader = SlideTitleReader() if ctx.settings.chapters.ocr and len(slides) > 1 else None
         out = []
-        for change in changes:
+        for slide, change in zip(slides, changes, strict=True):
             title = None
-            frame = ctx.workspace.path(change["frame"])
-            if reader is not None and frame.is_file():
+            frame = ctx.workspace.path(slide.frame)
+            if reader is not None and slide.screen and frame.is_file():
                 with Image.open(frame) as img:
-                    title = reader.title(np.asarray(img.convert("RGB")))
-            out.append((float(change["time"]), title or change.get("title")))
-            ctx.progress(float(change["time"]), ctx.media.duration if ctx.media else None)
+                    screen = crop_to_share(np.asarray(img.convert("RGB")), slide.share)
+                title = reader.title(screen)
+            out.append((slide.start, title or change.get("title")))
+            ctx.progress(slide.start, duration or None)
         return out
 
     def _slide_chapters(
@@ -166,20 +173,4 @@ class ChaptersStage(Stage):
         for i, (a, b) in enumerate(bounds):
             title = key_phrase(texts[i], texts[:i] + texts[i + 1 :]) or f"Part {i + 1}"
             chapters.append(Chapter(a, b, title, "transcript"))
-        return chapters
-
-    def _feature_chapters(
-        self, matched: list[FeatureStart], slides: list[tuple[float, str | None]], duration: float
-    ) -> list[Chapter]:
-        if not matched:
-            return []
-        starts = [m.start for m in matched]
-        bounds = spans(starts, duration)
-        opening = next((title for t, title in slides if t == 0.0 and title), None)
-        by_start = {m.start: m for m in matched}
-        chapters = []
-        for a, b in bounds:
-            m = by_start.get(a)
-            title = m.feature.label if m else (opening or "Welcome")
-            chapters.append(Chapter(a, b, title, "features" if m else "ocr"))
         return chapters

@@ -1,15 +1,17 @@
-"""Thumbnail stage: a deck frame -> thumbnail.jpg (1280x720, < 2 MB) + thumbnail.json.
+"""Thumbnail stage: the deck -> thumbnail.jpg (1280x720, < 2 MB) + thumbnail.json.
 
-The title slide when there is one (the opening slide, when OCR read a title on it), else the
-slide shown longest; letterboxed, never stretched; optionally with the video title drawn on
-it. Never a frame from inside a range that is flagged (flags.json) or redacted
-(redactions.json): when a slide's saved frame falls in one, a clean moment of the same slide
-is grabbed instead, and a slide with no clean moment is passed over."""
+The title slide when there is one (the first shared slide, when OCR read a title on it),
+else the slide shown longest; of it, a few frames from its clean stretch made one (the
+cursor drawn out), cut to the shared-screen rectangle (slides.json's share; the whole frame
+when it has none) and scaled to fill 1280x720, padded in the slide's background colour only
+when the share is not 16:9; optionally with the video title drawn on it. A stretch with
+nothing shared (a gallery) is not a candidate while any slide is. Never a frame from inside a
+range that is flagged (flags.json) or redacted (redactions.json): a slide with no clean
+moment is passed over."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,8 @@ from PIL import Image, ImageDraw
 from pipeline.errors import StageError
 from pipeline.media.frames import grab_frame
 from pipeline.settings import Settings
+from pipeline.slides.deck_picture import SIZE, deck_picture, letterbox, without_cursor
+from pipeline.slides.shown import ShownSlide, shown_slides
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.workspace import (
     CHAPTERS_JSON,
@@ -30,19 +34,15 @@ from pipeline.workspace import (
 )
 from pipeline.youtube.title import render_title
 
-SIZE = (1280, 720)
+__all__ = ["ThumbnailStage", "clean_moment", "letterbox", "SIZE"]
+
 MAX_BYTES = 2 * 1024 * 1024
 #: seconds kept clear around a flagged or redacted range
 MARGIN = 0.5
-
-
-@dataclass(frozen=True)
-class Candidate:
-    index: int | None
-    start: float
-    end: float
-    frame_time: float | None
-    frame: str | None
+#: frames of the chosen slide made one picture (the cursor moves between them)
+STILL_FRAMES = 5
+#: seconds kept clear of a slide's detected start and end (changes are sampled at 2 fps)
+EDGE = 0.6
 
 
 def blocked_ranges(ctx: StageContext) -> list[tuple[float, float]]:
@@ -63,8 +63,10 @@ def blocked(t: float, ranges: list[tuple[float, float]]) -> bool:
     return any(a <= t <= b for a, b in ranges)
 
 
-def clean_moment(start: float, end: float, ranges: list[tuple[float, float]]) -> float | None:
-    """The middle of the longest stretch of [start, end) outside `ranges`, or None."""
+def clean_stretch(
+    start: float, end: float, ranges: list[tuple[float, float]]
+) -> tuple[float, float] | None:
+    """The longest stretch of [start, end) outside `ranges` (at least 0.2 s), or None."""
     free, cursor = [], start
     for a, b in ranges:
         if b <= cursor or a >= end:
@@ -75,24 +77,35 @@ def clean_moment(start: float, end: float, ranges: list[tuple[float, float]]) ->
     if cursor < end:
         free.append((cursor, end))
     free = [(a, b) for a, b in free if b - a >= 0.2]
-    if not free:
-        return None
-    a, b = max(free, key=lambda s: s[1] - s[0])
-    return a + (b - a) / 2
+    return max(free, key=lambda s: s[1] - s[0]) if free else None
 
 
-def letterbox(image: np.ndarray, size: tuple[int, int] = SIZE) -> Image.Image:
-    """`image` scaled to fit `size` with its aspect kept, bars in its own edge colour."""
-    img = Image.fromarray(image)
-    scale = min(size[0] / img.width, size[1] / img.height)
-    w, h = max(1, round(img.width * scale)), max(1, round(img.height * scale))
-    edge = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
-    fill = tuple(int(v) for v in np.median(edge, axis=0))
-    canvas = Image.new("RGB", size, fill)
-    canvas.paste(
-        img.resize((w, h), Image.Resampling.LANCZOS), ((size[0] - w) // 2, (size[1] - h) // 2)
-    )
-    return canvas
+def clean_moment(start: float, end: float, ranges: list[tuple[float, float]]) -> float | None:
+    """The middle of the longest stretch of [start, end) outside `ranges`, or None."""
+    stretch = clean_stretch(start, end, ranges)
+    return None if stretch is None else (stretch[0] + stretch[1]) / 2
+
+
+def still_times(
+    stretch: tuple[float, float], keyframes: list[float], saved: float | None
+) -> list[float]:
+    """Up to STILL_FRAMES moments spread over `stretch`: the slide's saved frame, then
+    (kept EDGE s from the stretch's ends when it is long enough) keyframes (they decode alone), then evenly
+    spaced moments until there are at least three."""
+    a, b = stretch
+    # the saved frame was picked by the slides pass as a still moment of the slide
+    picks = [saved] if saved is not None and a <= saved <= b else []
+    if b - a > 4 * EDGE:
+        a, b = a + EDGE, b - EDGE
+    keys = [k for k in keyframes if a <= k <= b and all(abs(k - p) > 0.5 for p in picks)]
+    room = STILL_FRAMES - len(picks)
+    if keys and room > 0:
+        step = max(1, len(keys) // room)
+        picks += keys[::step][:room]
+    n = 3 - len(picks)
+    for i in range(max(0, n)):
+        picks.append(a + (b - a) * (i + 1) / (n + 1))
+    return sorted(picks)
 
 
 def draw_title(img: Image.Image, title: str) -> None:
@@ -122,7 +135,7 @@ def encode_jpeg(img: Image.Image, quality: int) -> bytes:
 
 class ThumbnailStage(Stage):
     name = "thumbnail"
-    version = 1
+    version = 2
     needs = (MEDIA_JSON, SLIDES_JSON, CHAPTERS_JSON, FLAGS_JSON, REDACTIONS_JSON)
 
     def params(self, settings: Settings) -> dict[str, Any]:
@@ -138,61 +151,80 @@ class ThumbnailStage(Stage):
             return "the recording has no video track"
         return None
 
-    def candidates(self, ctx: StageContext) -> list[Candidate]:
-        """Slides in order of preference: the title slide, then the longest shown first."""
+    def candidates(self, ctx: StageContext) -> list[ShownSlide]:
+        """Slides in order of preference: the title slide (the first shared slide, when it
+        has a title), then the longest shown first; stretches with nothing shared only when
+        there is no slide at all."""
         duration = ctx.media.duration if ctx.media else 0.0
+        whole = ShownSlide(-1, 0.0, duration, "", None, None)
         if not ctx.workspace.exists(SLIDES_JSON):
-            return [Candidate(None, 0.0, duration, None, None)]
-        slides = ctx.workspace.read_json(SLIDES_JSON)
-        changes = slides.get("changes", [])
-        times = slides.get("params", {}).get("frame_times", [])
-        out = []
-        for i, change in enumerate(changes):
-            end = changes[i + 1]["time"] if i + 1 < len(changes) else duration
-            frame_time = times[i] if i < len(times) else None
-            out.append(Candidate(i, float(change["time"]), float(end), frame_time, change["frame"]))
+            return [whole]
+        slides = shown_slides(ctx.workspace.read_json(SLIDES_JSON), duration)
+        screens = [s for s in slides if s.screen] or slides
         titled = set()
         if ctx.workspace.exists(CHAPTERS_JSON):
             for i, s in enumerate(ctx.workspace.read_json(CHAPTERS_JSON).get("slides", [])):
                 if s.get("title"):
                     titled.add(i)
-        opening = [c for c in out[:1] if c.index in titled and len(out) > 1]
-        rest = sorted((c for c in out if c not in opening), key=lambda c: c.start - c.end)
-        return opening + rest or [Candidate(None, 0.0, duration, None, None)]
+        opening = [s for s in screens[:1] if s.index in titled and len(slides) > 1]
+        rest = sorted((s for s in screens if s not in opening), key=lambda s: -s.length)
+        return opening + rest or [whole]
+
+    def _frames(
+        self, ctx: StageContext, slide: ShownSlide, stretch: tuple[float, float]
+    ) -> tuple[list[np.ndarray], list[float], str | None]:
+        """Frames of `slide` spread over its clean `stretch`: (pictures, times, the saved
+        slide frame used or None)."""
+        keyframes = list(ctx.media.video.keyframes) if ctx.media and ctx.media.video else []
+        saved = ctx.workspace.path(slide.frame) if slide.frame else None
+        usable = slide.frame_time if saved is not None and saved.is_file() else None
+        pictures, times, source = [], [], None
+        for t in still_times(stretch, keyframes, usable):
+            if t == usable and saved is not None:
+                with Image.open(saved) as img:
+                    pictures.append(np.asarray(img.convert("RGB")))
+                source = slide.frame
+            else:
+                grabbed = grab_frame(ctx.recording, t, threads=ctx.threads)
+                pictures.append(grabbed.image)
+                t = grabbed.time
+            times.append(t)
+        shapes = {p.shape for p in pictures}
+        if len(shapes) > 1:  # a saved frame of another size: keep the decoded ones
+            pictures, times = zip(*[(p, t) for p, t in zip(pictures, times, strict=True)
+                                    if p.shape == pictures[-1].shape], strict=True)  # fmt: skip
+        return list(pictures), list(times), source
 
     def run(self, ctx: StageContext) -> StageResult:
         ranges = blocked_ranges(ctx)
         chosen = None
         for cand in self.candidates(ctx):
-            if cand.frame_time is not None and cand.frame and not blocked(cand.frame_time, ranges):
-                path = ctx.workspace.path(cand.frame)
-                if path.is_file():
-                    with Image.open(path) as img:
-                        chosen = (cand, cand.frame_time, np.asarray(img.convert("RGB")), cand.frame)
-                    break
-            t = clean_moment(cand.start, cand.end, ranges)
-            if t is not None:
-                chosen = (cand, t, grab_frame(ctx.recording, t, threads=ctx.threads).image, None)
+            stretch = clean_stretch(cand.start, cand.end, ranges)
+            if stretch is not None:
+                chosen = (cand, *self._frames(ctx, cand, stretch))
                 break
         if chosen is None:
             raise StageError(
                 "every moment of the recording is flagged or redacted: no clean thumbnail frame",
                 hint="dismiss findings that are not secrets, or provide a thumbnail yourself",
             )
-        cand, t, image, source_frame = chosen
-        img = letterbox(image)
+        cand, pictures, times, source_frame = chosen
+        img = deck_picture(without_cursor(pictures), cand.share, SIZE)
         title = None
         if ctx.settings.thumbnail.draw_title:
             title = render_title(ctx.settings.describe, ctx.media, ctx.workspace)
             draw_title(img, title)
         with ctx.workspace.atomic(THUMBNAIL_JPG) as tmp:
             tmp.write_bytes(encode_jpeg(img, ctx.settings.thumbnail.quality))
+        t = cand.frame_time if source_frame else times[len(times) // 2]
         ctx.workspace.write_json(
             THUMBNAIL_JSON,
             {
                 "time": round(t, 3),
+                "frames": [round(x, 3) for x in times],
                 "source_frame": source_frame,
-                "slide": cand.index,
+                "slide": cand.index if cand.index >= 0 else None,
+                "share": list(cand.share) if cand.share else None,
                 "title": title,
                 "avoided": [[round(a, 3), round(b, 3)] for a, b in ranges],
             },

@@ -6,7 +6,6 @@ import pytest
 
 from pipeline.errors import InputError
 from pipeline.leaks.findings import (
-    SecretFinding,
     apply_review,
     dismiss,
     is_flagged,
@@ -14,14 +13,7 @@ from pipeline.leaks.findings import (
     write_findings,
 )
 from pipeline.workspace import FLAGS_JSON, SCAN_REVIEW_JSON, Workspace, fingerprint_artifact
-
-
-def finding(id="a1", start=5.0, end=8.0, boxes=None, source="screen", status="unresolved"):
-    return SecretFinding(
-        id=id, start=start, end=end, boxes=[[100, 50, 200, 30]] if boxes is None else boxes,
-        rule="aws-access-key", source=source, confidence=0.9, preview="AKIA************MPLE",
-        status=status,
-    )  # fmt: skip
+from tests.leaks.factories import finding
 
 
 def test_thumbnails_avoid_flagged_times():

@@ -30,7 +30,10 @@ def test_ink_trims_the_detectors_margin() -> None:
 def test_a_moved_line_is_found_again() -> None:
     cache = LineCache()
     cache.put(screen_line("Section 2: detail line 1 with more text", 0, 0, 80), ("first", 0.9))
-    assert cache.get(screen_line("Section 2: detail line 1 with more text", 7, 4, 70)) == ("first", 0.9)
+    assert cache.get(screen_line("Section 2: detail line 1 with more text", 7, 4, 70)) == (
+        "first",
+        0.9,
+    )
 
 
 def test_one_different_character_is_a_different_line() -> None:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from pipeline.errors import ConfigError, InputError, SecretsHeldError
-from pipeline.leaks.findings import SecretFinding, write_findings
+from pipeline.leaks.findings import write_findings
 from pipeline.leaks.policy import (
     BOX_PAD,
     TIME_PAD,
@@ -24,14 +24,7 @@ from pipeline.media.probe import probe
 from pipeline.settings import Settings
 from pipeline.workspace import Workspace
 from tests.conftest import FIXTURES
-
-
-def finding(id="a1", start=5.0, end=8.0, boxes=None, source="screen", status="unresolved"):
-    return SecretFinding(
-        id=id, start=start, end=end, boxes=[[100, 50, 200, 30]] if boxes is None else boxes,
-        rule="aws-access-key", source=source, confidence=0.9, preview="AKIA************MPLE",
-        status=status,
-    )  # fmt: skip
+from tests.leaks.factories import finding
 
 
 def test_ranges_pad_boxes_and_times_and_clamp_to_the_frame():

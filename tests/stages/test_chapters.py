@@ -99,3 +99,68 @@ def test_features_nowhere_to_be_seen_give_no_list_and_say_why(content_run, tmp_p
     data = content_run("talk", **{"chapters.features": str(plan)}).read_json("chapters.json")
     assert data["chapters"] == [] and "features.yaml" in data["reason"]
     assert data["features_missing"] == ["Quantum Teleportation", "Underwater Basket Weaving"]
+
+
+# -- Zoom layouts: titles read on the shared screen alone ------------------------------------
+
+
+def zoom_chapters(truth_run, name: str, shares: bool = True, **cli) -> dict:
+    from pipeline.stages.chapters import ChaptersStage
+    from pipeline.workspace import CHAPTERS_JSON
+
+    return truth_run(name, (ChaptersStage(),), shares, **cli).read_json(CHAPTERS_JSON)
+
+
+@pytest.mark.parametrize("name", ("zoom_speaker", "zoom_gallery"))
+def test_every_screen_titled_as_a_person_would(truth_run, fixture_truth, name):
+    # slides, a terminal, a scrolled docs page, an editor, a live app: never a webcam's
+    # name label, a line of output or of code
+    data = zoom_chapters(truth_run, name)
+    scenes = fixture_truth(name)["scenes"]
+    assert [s["time"] for s in data["slides"]] == [s["start"] for s in scenes]
+    for slide, scene in zip(data["slides"], scenes, strict=True):
+        assert slide["title"] == scene["title"], (scene["kind"], slide["title"])
+    chapters = {c["start"]: c for c in data["chapters"]}
+    for scene in scenes:
+        if scene["title"] is None and scene["start"] in chapters:  # nothing shared
+            assert chapters[scene["start"]]["source"] == "transcript"
+
+
+def test_without_share_rectangles_the_whole_frame_is_read(truth_run, fixture_truth):
+    # an older slides.json: no `shares`; the demo day shares the full frame anyway
+    data = zoom_chapters(truth_run, "zoom_demoday", shares=False)
+    assert [s["title"] for s in data["slides"]] == [
+        s["title"] for s in fixture_truth("zoom_demoday")["scenes"]
+    ]
+
+
+def test_demo_day_features_start_at_their_title_slides(truth_run, fixture_truth):
+    truth = fixture_truth("zoom_demoday")
+    data = zoom_chapters(truth_run, "zoom_demoday", **{"chapters.features": ZOOM_FEATURES})
+    assert [(f["title"], f["start"], f["matched_by"]) for f in data["features"]] == [
+        (f["title"], f["start"], "slide") for f in truth["features"]
+    ]
+    got = [(c["start"], c["title"]) for c in data["chapters"]]
+    expected = [
+        (c["start"], f"{c['title']} ({c['presenter']})" if "presenter" in c else c["title"])
+        for c in truth["chapters"]
+    ]
+    assert got == expected  # the intro and the Q&A have chapters of their own
+
+
+def test_demo_day_without_ocr_features_found_in_speech_at_their_slide_changes(
+    truth_run, fixture_truth
+):
+    # "Next: schema change alerts." is said just after its title slide shows
+    truth = fixture_truth("zoom_demoday")
+    data = zoom_chapters(
+        truth_run, "zoom_demoday", **{"chapters.features": ZOOM_FEATURES, "chapters.ocr": "false"}
+    )
+    starts = [f["start"] for f in data["features"]]
+    assert [f["matched_by"] for f in data["features"]] == ["transcript"] * 3
+    assert starts == [f["start"] for f in truth["features"]]  # moved back to the slide change
+    assert data["chapters"][0]["start"] == 0.0 and data["chapters"][0]["source"] == "transcript"
+    assert data["chapters"][-1]["start"] == truth["chapters"][-1]["start"]
+
+
+ZOOM_FEATURES = "fixtures/zoom_demoday.features.yaml"

@@ -4,6 +4,7 @@ flagged or redacted range."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from pipeline.media.probe import probe
@@ -71,3 +72,66 @@ def test_clean_moment_skips_blocked_ranges():
     assert clean_moment(0, 10, []) == 5
     assert clean_moment(0, 10, [(0, 6)]) == 8
     assert clean_moment(0, 10, [(-1, 11)]) is None
+
+
+# -- Zoom layouts: the deck, not the meeting window ------------------------------------------
+
+
+def zoom_thumbnail(truth_run, name: str, **cli):
+    from pipeline.stages.chapters import ChaptersStage
+    from pipeline.workspace import THUMBNAIL_JPG, THUMBNAIL_JSON
+
+    workspace = truth_run(name, (ChaptersStage(), ThumbnailStage()), **cli)
+    with Image.open(workspace.path(THUMBNAIL_JPG)) as img:
+        picture = np.asarray(img.convert("RGB"))
+    return picture, workspace.read_json(THUMBNAIL_JSON)
+
+
+def rendered_slide(scene, share: dict) -> np.ndarray:
+    """The slide as the fixture drew it into the share, without the cursor, at 1280x720."""
+    drawn = scene.render(scene.start + 1.0, share["w"], share["h"])
+    return np.asarray(Image.fromarray(drawn).resize((1280, 720), Image.Resampling.LANCZOS))
+
+
+@pytest.mark.parametrize(("name", "shared"), (("zoom_speaker", 0), ("zoom_gallery", 0)))
+def test_thumbnail_is_the_title_slide_cut_from_the_share_without_cursor(
+    truth_run, fixture_truth, name, shared
+):
+    from fixtures.synth_zoom import cursor_position
+    from fixtures.zoom_content import gallery_shared, speaker_shared
+
+    truth = fixture_truth(name)
+    scene_index = truth["thumbnail"]["scene"]
+    share = truth["scenes"][scene_index]["share"]
+    picture, meta = zoom_thumbnail(truth_run, name)
+    assert meta["slide"] == scene_index and meta["share"] == [share[k] for k in "xywh"]
+    assert len(meta["frames"]) >= 3
+    slide = (speaker_shared() if name == "zoom_speaker" else gallery_shared())[shared]
+    slide.start = truth["scenes"][scene_index]["start"]
+    expected = rendered_slide(slide, share)
+    assert picture.shape == (720, 1280, 3)
+    assert mad(picture, expected) < 4  # filled edge to edge: no webcam strip, no bars
+    sx, sy = 1280 / share["w"], 720 / share["h"]
+
+    class Rect:  # cursor_position wants the share as attributes
+        x, y, w, h = share["x"], share["y"], share["w"], share["h"]
+
+    for t in meta["frames"]:
+        x, y = cursor_position(t, Rect)
+        x0, y0 = int((x - share["x"]) * sx), int((y - share["y"]) * sy)
+        patch = (slice(y0, y0 + int(22 * sy)), slice(x0, x0 + int(14 * sx)))
+        assert mad(picture[patch], expected[patch]) < 12, f"cursor of {t} s left in"
+
+
+def test_letterboxed_share_takes_the_slide_background():
+    from pipeline.slides.deck_picture import deck_picture
+
+    frame = np.zeros((720, 1280, 3), np.uint8)  # a dark meeting window
+    frame[100:700, 200:1000] = (24, 52, 104)  # a 4:3 share, blue slide
+    frame[300:340, 300:900] = 255  # its title
+    out = np.asarray(deck_picture(frame, (200, 100, 800, 600)))
+    assert out.shape == (720, 1280, 3)
+    assert abs(int(out[360, 40, 2]) - 104) <= 2 and out[360, 40, 0] < 40  # bars: the slide's blue
+    assert out[(320 - 100) * 720 // 600, 640].min() > 200  # the title, scaled to 720 tall
+    wide = np.asarray(deck_picture(frame, (200, 100, 800, 450)))
+    assert abs(int(wide[5, 5, 2]) - 104) <= 2  # a 16:9 share fills the frame: no bars

@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser demo test lint bench quality fixtures clean
+.PHONY: install browser services demo test lint bench quality fixtures clean
 
 install: $(STAMP)
 
@@ -26,13 +26,24 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "note: chromium could not be installed; the review page browser test will be skipped"
 
-test: install browser
+# The cluster tests start a real redis-server and a real PostgreSQL (Debian's packages) on
+# 127.0.0.1, and move a worker's clock past the YouTube quota reset with libfaketime
+# (Debian's faketime); without root/apt they are skipped with a message saying so.
+services:
+	@{ command -v redis-server >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
+	  ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; } || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql faketime >/dev/null && \
+	  { service redis-server stop >/dev/null 2>&1; service postgresql stop >/dev/null 2>&1; true; }; } || \
+	  echo "note: redis-server/postgresql could not be installed; the cluster tests will be skipped"
+
+test: install browser services
 	$(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check pipeline tests fixtures bench
 
-bench: install
+bench: install services
 	$(BIN)/python -m bench
 
 # Slide changes, chapters and thumbnail against the fixtures' ground truth (quality-results.json).

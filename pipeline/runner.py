@@ -170,9 +170,11 @@ class Runner:
         ]
         return keys, variants[0], inputs
 
-    def run(self, stages: list[Stage]) -> RunSummary:
+    def run(self, stages: list[Stage], planned: frozenset[str] | None = None) -> RunSummary:
         """Run `stages`. Returns the summary; after a stage fails, waits for the stages already
-        running, then re-raises that stage's error (recorded in the manifest)."""
+        running, then re-raises that stage's error (recorded in the manifest). `planned` names
+        every stage of the whole run when this is one part of it (the distributed batch runs
+        a recording's stages as several tasks), so each stage plans as in one run."""
         t0 = time.perf_counter()
         self.workspace.prepare()
         recording_fp = fingerprint_file(self.recording, partial=True)
@@ -184,7 +186,7 @@ class Runner:
             }
         )
         deps = dependencies(stages)
-        planned = frozenset(s.name for s in stages)
+        planned = planned or frozenset(s.name for s in stages)
         by_name = {s.name: s for s in stages}
         outcomes: dict[str, StageOutcome] = {}
         running: dict[Future, str] = {}
@@ -216,6 +218,7 @@ class Runner:
                             error = error or exc
         finally:
             self.reporter.close()
+            self.workspace.close()
         if error is not None:
             raise error
         ordered = [outcomes[s.name] for s in stages if s.name in by_name]

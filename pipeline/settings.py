@@ -19,6 +19,8 @@ from typing import Any
 from pipeline.errors import ConfigError
 
 CONFIG_NAME = "pipeline.toml"
+#: keys that moved: one setting decides the privacy of new uploads
+MOVED_KEYS = {"describe.privacy": "youtube.privacy"}
 
 
 def _env(name: str) -> dict[str, str]:
@@ -67,7 +69,8 @@ class YoutubeSettings:
     #: the stored authorized-user token (JSON: token, refresh_token, client_id, client_secret,
     #: scopes); written by `pipeline auth youtube` with mode 0600
     token_file: str = field(default_factory=_default_token_file)
-    #: privacy of new uploads when the work folder does not say: private, unlisted or public
+    #: privacy of every new upload (run --publish, publish, batch) unless --privacy says
+    #: otherwise: private, unlisted or public
     privacy: str = "private"
     #: YouTube category of new uploads (27 = Education, 28 = Science & Technology)
     category_id: str = "28"
@@ -83,6 +86,9 @@ class YoutubeSettings:
     retries: int = 6
     #: first backoff wait in seconds (doubles each attempt, capped at 60 s)
     backoff: float = 1.0
+    #: API units per Pacific day that the distributed batch's workers share (YouTube's
+    #: default project quota); a publish that would pass it waits for the reset
+    daily_quota: int = 10000
 
 
 @dataclass
@@ -112,6 +118,25 @@ class ZoomSettings:
     retries: int = 5
     #: first wait between tries in seconds, doubling each time (Retry-After wins)
     retry_backoff: float = 1.0
+
+
+@dataclass
+class BatchSettings:
+    """How `pipeline batch` runs: in this process (`local`) or on Celery workers (`celery`)."""
+
+    #: `local` runs every recording here; `celery` enqueues one chain of tasks per recording
+    #: for `pipeline worker` processes (same as `pipeline batch --distributed`)
+    executor: str = "local"
+    #: Redis URL of the Celery broker (also the cluster's shared quota and rate limits)
+    broker_url: str = field(default="", metadata=_env("PIPELINE_BROKER_URL"))
+    #: seconds after which a task no worker acknowledged is handed to another worker (when
+    #: its worker died); must outlast the longest task
+    visibility_timeout: int = 3600
+    #: where transcription runs: `auto` (`gpu` when a worker listens there, else `cpu`),
+    #: `gpu` or `cpu`
+    transcribe_queue: str = "auto"
+    #: cron expression (UTC) of the nightly listing that Celery beat runs
+    schedule: str = "0 2 * * *"
 
 
 @dataclass
@@ -173,7 +198,6 @@ class DescribeSettings:
     tags: list[str] = field(default_factory=lambda: ["meltano", "office hours", "data"])
     #: YouTube category (28 = Science & Technology)
     category_id: str = "28"
-    privacy: str = "unlisted"
 
 
 @dataclass
@@ -195,6 +219,7 @@ class Settings:
     thumbnail: ThumbnailSettings = field(default_factory=ThumbnailSettings)
     describe: DescribeSettings = field(default_factory=DescribeSettings)
     zoom: ZoomSettings = field(default_factory=ZoomSettings)
+    batch: BatchSettings = field(default_factory=BatchSettings)
     youtube: YoutubeSettings = field(default_factory=YoutubeSettings)
     scan: ScanSettings = field(default_factory=ScanSettings)
     redact: RedactSettings = field(default_factory=RedactSettings)
@@ -279,6 +304,13 @@ def load_settings(
         if not isinstance(from_file, dict):
             raise ConfigError(f"{path}: [{section_name}] must be a table")
         unknown_keys = set(from_file) - {f.name for f in dataclasses.fields(section_type)}
+        for key in sorted(unknown_keys):
+            if f"{section_name}.{key}" in MOVED_KEYS:
+                new = MOVED_KEYS[f"{section_name}.{key}"]
+                raise ConfigError(
+                    f"{path}: [{section_name}] {key} is now {new}",
+                    hint=f"move it to [{new.split('.')[0]}] as {new.split('.')[1]}",
+                )
         if unknown_keys:
             raise ConfigError(
                 f"{path}: unknown key(s) in [{section_name}]: {', '.join(sorted(unknown_keys))}"

@@ -1,10 +1,16 @@
 """The work folder of one recording: artifact paths, atomic writes, and the manifest that
 records, per stage, the parameters and input fingerprints that made its outputs, so that a
-re-run skips what is still valid and redoes what is not."""
+re-run skips what is still valid and redoes what is not.
+
+Several processes (on several machines sharing the folder) may work in one folder at once:
+the distributed batch transcribes and reads the screen of a recording in parallel. The
+manifest is therefore changed under an `flock` of `.manifest.lock`, and temp files are only
+swept up by a process that finds no other one working in the folder (`.run.lock`)."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -12,7 +18,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pipeline import __version__
 from pipeline.errors import InputError, OutputError
@@ -42,6 +48,8 @@ YOUTUBE_JSON = "youtube.json"  # publish: the video ID and the upload session
 ZOOM_MEETING_JSON = "zoom_meeting.json"  # fetch: the Zoom meeting it came from
 REVIEW_JSON = "review.json"  # review
 REVIEW_HTML = "review.html"
+MANIFEST_LOCK = ".manifest.lock"
+RUN_LOCK = ".run.lock"
 TEMP_MARK = ".tmp-"
 DEFAULT_OUT_ROOT = Path("pipeline-out")
 _PARTIAL_CHUNK = 1 << 20
@@ -112,6 +120,8 @@ class Workspace:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._lock = threading.Lock()
+        #: a shared lock on RUN_LOCK held from prepare() to close(): "a process works here"
+        self._run_fh: IO[str] | None = None
 
     @classmethod
     def for_recording(cls, recording: Path, out_root: Path | None = None) -> Workspace:
@@ -133,7 +143,21 @@ class Workspace:
                 f"cannot write to output folder {self.root}: {exc.strerror or exc}",
                 hint="choose a writable folder with --out",
             ) from exc
-        self.remove_stale_temp_files()
+        if self._run_fh is None:
+            self._run_fh = self.path(RUN_LOCK).open("a")
+        try:
+            fcntl.flock(self._run_fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass  # another process works here: its temp files are live, not stale
+        else:
+            self.remove_stale_temp_files()
+        fcntl.flock(self._run_fh.fileno(), fcntl.LOCK_SH)
+
+    def close(self) -> None:
+        """Say this process no longer works in the folder (drops the `.run.lock` share)."""
+        if self._run_fh is not None:
+            self._run_fh.close()
+            self._run_fh = None
 
     def remove_stale_temp_files(self) -> list[Path]:
         """Delete `.*.tmp-*` files left by an interrupted write. Returns what was removed."""
@@ -182,9 +206,16 @@ class Workspace:
         data.setdefault("stages", {})
         return data
 
+    @contextlib.contextmanager
+    def _manifest_locked(self) -> Iterator[None]:
+        """This thread alone, and this process alone, may change the manifest in the block."""
+        with self._lock, self.path(MANIFEST_LOCK).open("a") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            yield
+
     def update_manifest(self, **fields: Any) -> dict[str, Any]:
         """Set top-level manifest fields (e.g. `recording=`)."""
-        with self._lock:
+        with self._manifest_locked():
             manifest = self.load_manifest()
             manifest.update(fields)
             write_json_atomic(self.path(MANIFEST_JSON), manifest)
@@ -210,7 +241,7 @@ class Workspace:
 
     def record_stage(self, stage: str, record: dict[str, Any] | None) -> None:
         """Store (or with None, forget) what the manifest knows about a stage."""
-        with self._lock:
+        with self._manifest_locked():
             manifest = self.load_manifest()
             if record is None:
                 manifest["stages"].pop(stage, None)

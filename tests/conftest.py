@@ -13,6 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import (  # noqa: F401 - fixtures for every test
+    postgres_server,
+    postgres_url,
+    redis_server,
+    redis_url,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 

@@ -50,3 +50,43 @@ def test_partial_fingerprint_sees_head_tail_and_size(tmp_path):
     first = fingerprint_file(big, partial=True)
     big.write_bytes(b"a" * (5 << 20) + b"b")
     assert fingerprint_file(big, partial=True) != first
+
+
+def test_prepare_leaves_the_temp_files_of_another_process_at_work(tmp_path):
+    import subprocess
+    import sys
+
+    ws = Workspace(tmp_path / "rec")
+    ws.prepare()  # this process works here (the distributed batch's screen pass, say)
+    live = ws.root / f".transcript.json{TEMP_MARK}abc"
+    live.write_text("being written")
+    other = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from pipeline.workspace import Workspace; Workspace(sys.argv[1]).prepare()",
+         str(ws.root)],
+        capture_output=True, text=True,
+    )
+    assert other.returncode == 0, other.stderr
+    assert live.exists()
+    ws.close()
+    ws.prepare()  # alone again: what is left now is stale
+    assert not live.exists()
+
+
+def test_manifest_changes_from_two_processes_are_both_kept(tmp_path):
+    import subprocess
+    import sys
+
+    root = tmp_path / "rec"
+    Workspace(root).prepare()
+    code = (
+        "import sys; from pipeline.workspace import Workspace\n"
+        "ws = Workspace(sys.argv[1])\n"
+        "for i in range(60): ws.record_stage(f'{sys.argv[2]}{i}', {'status': 'done'})\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(root), name]) for name in ("a", "b")
+    ]
+    assert [p.wait(120) for p in procs] == [0, 0]
+    stages = Workspace(root).load_manifest()["stages"]
+    assert len(stages) == 120

@@ -1,56 +1,41 @@
-"""The batch's memory between runs: a SQLite database with one row per Zoom meeting UUID
-(the file chosen, where it went, each step's status, attempts, the last error, the YouTube
-video ID) and the watermark (start time up to which every recording is finished).
+"""The batch's memory between runs, and the truth about what was published: a database (a
+SQLite file by default, PostgreSQL with `PIPELINE_STATE_DB=postgresql://…`) with one row per
+Zoom meeting UUID (the file chosen, where it went, each step's status, attempts, the last
+error, the YouTube upload session from before its first byte, the video ID from the moment
+YouTube returns it) and the watermark (start time up to which every recording is finished).
+Its schema is the ordered migrations of `pipeline.batch.migrations`, applied when it is
+opened.
 
 Statuses of a recording: `queued` (to do), `waiting` (Zoom still processing it), `running`,
 `failed` (transient: retried on a later run), `permanent` (marked; needs a person, or
-`pipeline retry`), `done` (published). Steps: download, process, publish, trash."""
+`pipeline retry`), `deferred` (the distributed batch's publish waits for the YouTube quota
+to reset), `done` (published). Steps: download, process, publish, trash."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import OutputError, UsageError
+from pipeline.batch.ledger_db import (
+    ClaimTaken,
+    PostgresDatabase,
+    SqliteDatabase,
+    is_postgres,
+    open_database,
+)
+from pipeline.batch.migrations import migrate
+from pipeline.errors import UsageError
 from pipeline.settings import Settings
+from pipeline.youtube.inputs import video_url
 
 STEPS = ("download", "process", "publish", "trash")
-OPEN_STATUSES = ("queued", "waiting", "running", "failed")
+OPEN_STATUSES = ("queued", "waiting", "running", "failed", "deferred")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS recordings (
-    uuid TEXT PRIMARY KEY,
-    meeting_id INTEGER,
-    topic TEXT NOT NULL DEFAULT '',
-    start_time TEXT NOT NULL DEFAULT '',
-    duration INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL DEFAULT 'queued',
-    steps TEXT NOT NULL DEFAULT '{}',
-    file_id TEXT,
-    recording_type TEXT,
-    file_size INTEGER,
-    local_path TEXT,
-    workdir TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    video_id TEXT,
-    video_url TEXT,
-    meeting_json TEXT,
-    download_token TEXT,
-    token_received_at TEXT,
-    source TEXT NOT NULL DEFAULT 'batch',
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS webhook_events (digest TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
-"""
 
 
 def now_iso() -> str:
@@ -58,9 +43,16 @@ def now_iso() -> str:
 
 
 def state_db_path(settings: Settings) -> Path:
-    """Where the state database lives: setting zoom.state_db (PIPELINE_STATE_DB), else
-    `<general.out>/state.db`."""
+    """Where the SQLite state database lives: setting zoom.state_db (PIPELINE_STATE_DB),
+    else `<general.out>/state.db`. (A PostgreSQL ledger has no path: `ledger_location`.)"""
     return Path(settings.zoom.state_db or Path(settings.general.out) / "state.db")
+
+
+def ledger_location(settings: Settings) -> str | Path:
+    """The ledger: a `postgresql://` URL (PIPELINE_STATE_DB), else the SQLite file."""
+    if is_postgres(settings.zoom.state_db):
+        return settings.zoom.state_db
+    return state_db_path(settings)
 
 
 @dataclass
@@ -87,9 +79,11 @@ class RecordingRow:
     source: str = "batch"
     created_at: str = ""
     updated_at: str = ""
+    #: JSON of the open YouTube upload session (its URI lets anyone upload: never shown)
+    upload_session: str | None = None
 
     @classmethod
-    def from_sql(cls, row: sqlite3.Row) -> RecordingRow:
+    def from_sql(cls, row: Mapping[str, Any]) -> RecordingRow:
         data = dict(row)
         data["steps"] = json.loads(data["steps"] or "{}")
         return cls(**data)
@@ -98,11 +92,15 @@ class RecordingRow:
     def meeting(self) -> dict[str, Any] | None:
         return json.loads(self.meeting_json) if self.meeting_json else None
 
+    @property
+    def session(self) -> dict[str, Any] | None:
+        return json.loads(self.upload_session) if self.upload_session else None
+
     def public_dict(self) -> dict[str, Any]:
-        """The row without the meeting JSON and the download token (never printed)."""
-        return {
-            k: v for k, v in self.__dict__.items() if k not in ("meeting_json", "download_token")
-        }
+        """The row without the meeting JSON, the download token and the upload session
+        (whose URI lets anyone upload): never printed."""
+        hidden = ("meeting_json", "download_token", "upload_session")
+        return {k: v for k, v in self.__dict__.items() if k not in hidden}
 
 
 def step_summary(steps: dict[str, str]) -> str:
@@ -117,35 +115,25 @@ def step_summary(steps: dict[str, str]) -> str:
 def open_ledger(settings: Settings, *, must_exist: bool = False) -> StateDB:
     """The ledger of `settings` (PIPELINE_STATE_DB, setting zoom.state_db, else
     OUT/state.db). Raises UsageError with `must_exist` when no batch has made it yet."""
-    path = state_db_path(settings)
-    if must_exist and not path.exists():
+    location = ledger_location(settings)
+    if must_exist and isinstance(location, Path) and not location.exists():
         raise UsageError(
-            f"no state database at {path}: no batch has run with these settings",
+            f"no state database at {location}: no batch has run with these settings",
             hint="set PIPELINE_STATE_DB (or zoom.state_db, or --out) as the batch has it",
         )
-    return StateDB(path)
+    return StateDB(location)
 
 
 class StateDB:
-    """The state database. Every method commits its own short transaction, so a webhook
-    receiver and a batch can share the file."""
+    """The state database (SQLite file or PostgreSQL, see ledger_db), its schema brought up
+    to date when opened (see migrations). Every method commits its own short transaction, so
+    a webhook receiver, a batch and the workers of a cluster can share it."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if not self.path.exists():
-                # it holds webhook download tokens: readable by its owner only
-                self.path.touch(mode=0o600)
-            self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise OutputError(
-                f"cannot open the state database {self.path}: {exc}",
-                hint="set PIPELINE_STATE_DB (or zoom.state_db) to a writable path",
-            ) from exc
+    def __init__(self, location: str | Path):
+        self.conn = open_database(location)
+        #: the SQLite file, or the PostgreSQL URL without its password
+        self.path = self.conn.path
+        migrate(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -153,20 +141,22 @@ class StateDB:
     def first_sighting(self, digest: str) -> bool:
         """Record a webhook call by its digest. False when it was seen before (a replay)."""
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO webhook_events (digest, seen_at) VALUES (?, ?)",
+            "INSERT INTO webhook_events (digest, seen_at) VALUES (?, ?)"
+            " ON CONFLICT (digest) DO NOTHING",
             (digest, now_iso()),
         )
         return cur.rowcount == 1
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+    def transaction(
+        self, key: str | None = None
+    ) -> AbstractContextManager[SqliteDatabase | PostgresDatabase]:
+        """A transaction; with `key` (a UUID) no other one with that key runs at once."""
+        return self.conn.transaction(key)
+
+    def claim(self, key: str) -> AbstractContextManager[None]:
+        """Hold the claim on `key` for a block of work. Raises ClaimTaken at once when a live
+        process holds it; released when the holder dies."""
+        return self.conn.claim(key)
 
     # -- rows -------------------------------------------------------------------------------
     def get(self, uuid: str) -> RecordingRow | None:
@@ -192,10 +182,11 @@ class StateDB:
         download_token: str | None = None,
     ) -> RecordingRow:
         """Insert a meeting seen at Zoom, or refresh what Zoom said about it. A row that is
-        `done`, `permanent` or `running` keeps its status; `waiting` becomes `status`."""
+        `done`, `permanent`, `running`, `failed` or `deferred` keeps its status; `waiting`
+        becomes `status`."""
         uuid = str(meeting["uuid"])
         stamp = now_iso()
-        with self.transaction() as conn:
+        with self.transaction(uuid) as conn:
             existing = conn.execute(
                 "SELECT status FROM recordings WHERE uuid = ?", (uuid,)
             ).fetchone()
@@ -217,7 +208,9 @@ class StateDB:
                     ),
                 )
             else:
-                keep = existing["status"] in ("done", "permanent", "running", "failed", "held")
+                keep = existing["status"] in (
+                    "done", "permanent", "running", "failed", "held", "deferred"
+                )
                 conn.execute(
                     "UPDATE recordings SET meeting_json = ?, topic = ?, duration = ?,"
                     " status = ?, updated_at = ? WHERE uuid = ?",
@@ -250,7 +243,7 @@ class StateDB:
 
     def set_step(self, uuid: str, step: str, status: str) -> None:
         """Record the status of one step (download, process, publish, trash)."""
-        with self.transaction() as conn:
+        with self.transaction(uuid) as conn:
             row = conn.execute("SELECT steps FROM recordings WHERE uuid = ?", (uuid,)).fetchone()
             steps = json.loads(row["steps"] or "{}") if row else {}
             steps[step] = status
@@ -258,6 +251,14 @@ class StateDB:
                 "UPDATE recordings SET steps = ?, updated_at = ? WHERE uuid = ?",
                 (json.dumps(steps), now_iso(), uuid),
             )
+
+    def set_upload_session(self, uuid: str, session: dict[str, Any] | None) -> None:
+        """Record the recording's open upload session (None: there is none)."""
+        self.update(uuid, upload_session=json.dumps(session) if session else None)
+
+    def set_video(self, uuid: str, video_id: str, video_url: str) -> None:
+        """Record the recording's YouTube video and forget its upload session, at once."""
+        self.update(uuid, video_id=video_id, video_url=video_url, upload_session=None)
 
     def requeue(self, uuid: str) -> RecordingRow:
         """Put one recording back in the queue with its attempts reset (`pipeline retry`).
@@ -284,3 +285,24 @@ class StateDB:
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (moment.astimezone(UTC).isoformat(timespec="seconds"),),
             )
+
+
+__all__ = ["ClaimTaken", "RecordingRow", "StateDB", "ledger_location", "open_ledger"]
+
+
+class RowLedger:
+    """The publisher's ledger (`pipeline.youtube.publisher.PublishLedger`): the recording's
+    row, which learns the upload session and the video ID the moment each is known."""
+
+    def __init__(self, state: StateDB, uuid: str):
+        self.state, self.uuid = state, uuid
+
+    def recorded(self) -> tuple[str | None, dict | None]:
+        row = self.state.get(self.uuid)
+        return (row.video_id, row.session) if row else (None, None)
+
+    def session_opened(self, session: dict | None) -> None:
+        self.state.set_upload_session(self.uuid, session)
+
+    def video_known(self, video_id: str) -> None:
+        self.state.set_video(self.uuid, video_id, video_url(video_id))

@@ -73,3 +73,55 @@ class BatchLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+class PostgresBatchLock:
+    """The batch lock of a ledger in PostgreSQL: a session advisory lock on a connection of
+    its own, so batches on different machines exclude each other; the server drops it when
+    the holder's connection dies. Same interface as BatchLock (`took_over` stays None: a
+    dead holder's lock is simply gone)."""
+
+    KEY = "pipeline batch lock"
+
+    def __init__(self, url: str):
+        self.url = url
+        self.took_over: str | None = None
+        self._conn = None
+
+    def acquire(self) -> PostgresBatchLock:
+        """Take the lock. Raises BatchLockedError when a live batch holds it."""
+        import psycopg
+
+        from pipeline.batch.ledger_db import display_location, lock_id
+
+        conn = psycopg.connect(self.url, autocommit=True)
+        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_id(self.KEY),)).fetchone()
+        if not got or not got[0]:
+            conn.close()
+            raise BatchLockedError(
+                f"another batch is running (it holds the batch lock in {display_location(self.url)});"
+                " this one did nothing",
+                hint="wait for it to finish",
+            )
+        self._conn = conn
+        return self
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.close()  # ends the session, and with it the lock
+            self._conn = None
+
+    def __enter__(self) -> PostgresBatchLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def batch_lock(location: str | Path) -> BatchLock | PostgresBatchLock:
+    """The lock for batches over the ledger at `location` (a file path or postgresql:// URL)."""
+    from pipeline.batch.ledger_db import is_postgres
+
+    if is_postgres(location):
+        return PostgresBatchLock(str(location))
+    return BatchLock(batch_lock_path(Path(location)))

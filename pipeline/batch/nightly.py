@@ -1,10 +1,13 @@
 """The nightly batch: list new Zoom recordings since the watermark, and for each one that the
-filter takes, download it, run every stage, publish it (exactly once: the YouTube video ID is
-in the state database before anything else happens), and optionally move it to Zoom's trash.
+filter takes, download it, run every stage, publish it (exactly once: the upload session is
+in the state database before the first byte is sent, the YouTube video ID before anything
+else happens), and optionally move it to Zoom's trash.
 
 One failing recording never stops the others. Failures whose error is `retryable` are tried
-again on later runs until `zoom.max_attempts`; the others are marked `permanent`. The
-watermark only moves over recordings that are finished."""
+again on later runs until `zoom.max_attempts`; the others are marked `permanent`. A spent
+YouTube quota or refused YouTube credentials stop the publishing for the rest of the run
+(the recordings left wait, their attempts untouched). The watermark only moves over
+recordings that are finished."""
 
 from __future__ import annotations
 
@@ -16,9 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.ledger import RecordingRow, StateDB, state_db_path
-from pipeline.batch.lock import BatchLock, batch_lock_path
+from pipeline.batch.ledger import RecordingRow, RowLedger, StateDB, ledger_location
+from pipeline.batch.lock import batch_lock
 from pipeline.errors import (
+    AuthError,
     InputError,
     MediaError,
     PipelineError,
@@ -33,6 +37,7 @@ from pipeline.services.zoom import ZoomClient
 from pipeline.settings import Settings
 from pipeline.stages import all_stages
 from pipeline.youtube import publisher as publishing
+from pipeline.youtube.inputs import zoom_recording_key
 from pipeline.zoom.fetch import fetch_recording, recording_paths
 from pipeline.zoom.recordings import MeetingFilter, ZoomMeeting, choose_video
 
@@ -111,9 +116,8 @@ def run_batch(
 
     Raises BatchLockedError when another batch runs, and the errors that stop a whole batch
     (credentials, Zoom unreachable while listing)."""
-    state_path = state_db_path(settings)
-    state_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = BatchLock(batch_lock_path(state_path)).acquire()
+    state_path = ledger_location(settings)
+    lock = batch_lock(state_path).acquire()
     try:
         batch = Batch(
             settings, ZoomClient(settings.zoom), StateDB(state_path), since=parse_since(since),
@@ -133,9 +137,15 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _quota_exhausted(exc: BaseException) -> bool:
-    """YouTube's daily quota is spent: nothing more can be published until it resets."""
-    return isinstance(exc, QuotaExceededError)
+def _stops_the_batch(exc: BaseException) -> str | None:
+    """Why nothing more can be published in this run, or None: YouTube's daily quota is spent
+    (until it resets), or YouTube refused the credentials (until a person renews them). Not
+    the recording's fault: it keeps its attempts."""
+    if isinstance(exc, QuotaExceededError):
+        return "YouTube quota exhausted earlier in this run"
+    if isinstance(exc, AuthError):
+        return "YouTube refused the credentials earlier in this run (pipeline auth youtube)"
+    return None
 
 
 class Batch:
@@ -165,7 +175,8 @@ class Batch:
         self.echo = echo
         self.filter = MeetingFilter(settings.zoom.topic_pattern, settings.zoom.min_duration)
         self.out = Path(settings.general.out)
-        self._quota_hit = False
+        #: why the run stopped publishing (quota spent, credentials refused), if it did
+        self._stopped: str | None = None
         #: the secret findings of the recording being processed, once its stages ran
         self._secrets: PolicyReport | None = None
         #: the video of the recording being processed (removed when it proves damaged)
@@ -194,8 +205,7 @@ class Batch:
         self.check_credentials()
         since, until = self.window()
         report = BatchReport(since, until)
-        for row in self.state.rows(("running",)):  # left by a killed batch: resume them
-            self.state.update(row.uuid, status="queued")
+        self.resume_interrupted()
         listed = self._list(since, until, report)
         if self.dry_run:
             for meeting in listed:
@@ -225,6 +235,11 @@ class Batch:
         report.watermark = self._advance_watermark()
         return report
 
+    def resume_interrupted(self) -> None:
+        """Rows left `running` by a killed batch go back in the queue."""
+        for row in self.state.rows(("running",)):
+            self.state.update(row.uuid, status="queued")
+
     def _list(self, since: date, until: date, report: BatchReport) -> list[ZoomMeeting]:
         taken = []
         for meeting in self.client.list_recordings(since, until):
@@ -238,9 +253,9 @@ class Batch:
     # -- one recording ----------------------------------------------------------------------
     def _process(self, row: RecordingRow) -> RecordingOutcome:
         outcome = RecordingOutcome(row.uuid, row.topic, row.start_time, "published")
-        if self._quota_hit:
+        if self._stopped:
             outcome.result = "deferred"
-            outcome.error = "YouTube quota exhausted earlier in this run"
+            outcome.error = self._stopped
             return outcome
         attempts = row.attempts + 1
         self._video, self._step = None, ""
@@ -262,9 +277,10 @@ class Batch:
             if self._step:
                 self.state.set_step(row.uuid, self._step, "failed")
             retryable = bool(getattr(exc, "retryable", False)) or not isinstance(exc, PipelineError)
-            if _quota_exhausted(exc):
-                # not the recording's fault: it keeps its attempts and waits for the reset
-                self._quota_hit = retryable = True
+            stop = _stops_the_batch(exc)
+            if stop:
+                # not the recording's fault: it keeps its attempts, the others wait
+                self._stopped, retryable = stop, True
                 attempts = row.attempts
                 self.state.update(row.uuid, attempts=attempts)
             if (
@@ -337,10 +353,15 @@ class Batch:
             step("process", "done")
 
             step("publish", "running")
+            # the row is the truth: it holds the upload session before the first byte and
+            # the video ID before thumbnail, captions and playlist
             result = publishing.publish(
-                workdir, self.settings, privacy=self.privacy, video_id=row.video_id
+                workdir,
+                self.settings,
+                privacy=self.privacy,
+                ledger=RowLedger(self.state, row.uuid),
+                recording_key=zoom_recording_key(row.uuid),
             )
-            self.state.update(row.uuid, video_id=result.video_id, video_url=result.url)
             step("publish", "done")
             url, video_id = result.url, result.video_id
         else:
@@ -360,7 +381,9 @@ class Batch:
         old = self.state.watermark()
         rows = self.state.rows()
         open_starts = [
-            r.start_time for r in rows if r.status in ("queued", "waiting", "failed", "running")
+            r.start_time
+            for r in rows
+            if r.status in ("queued", "waiting", "failed", "running", "deferred")
         ]
         done_starts = [r.start_time for r in rows if r.status in ("done", "permanent", "held")]
         if open_starts:

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.ledger import StateDB, state_db_path
+from pipeline.batch.ledger import StateDB, ledger_location
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.settings import Settings
 from pipeline.zoom.recordings import MeetingFilter, ZoomMeeting
@@ -194,7 +194,7 @@ def serve_webhooks(
 ) -> ThreadingHTTPServer:
     """The webhook server over the ledger of `settings` (opened now, so that a bad path
     fails before the first event), with the batch worker thread when `process`."""
-    path = state_db_path(settings)
+    path = ledger_location(settings)
     StateDB(path).close()
     wake = threading.Event()
 

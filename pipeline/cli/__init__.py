@@ -10,6 +10,7 @@ import click
 from pipeline import __version__
 from pipeline.cli.auth import auth_group
 from pipeline.cli.batch import batch_command
+from pipeline.cli.beat import beat_command
 from pipeline.cli.chapters import chapters_command
 from pipeline.cli.fetch import fetch_command
 from pipeline.cli.init import init_command
@@ -23,6 +24,7 @@ from pipeline.cli.status import retry_command, status_command
 from pipeline.cli.thumbnail import thumbnail_command
 from pipeline.cli.transcribe import transcribe_command
 from pipeline.cli.webhook import webhook_command
+from pipeline.cli.worker import worker_command
 from pipeline.errors import PipelineError
 from pipeline.leaks.masking import mask_text
 from pipeline.memory import limit_malloc_arenas
@@ -40,6 +42,7 @@ def cli() -> None:
     pipeline lockdown VIDEO_ID            make a leaking video private now
     pipeline fetch MEETING           download one Zoom cloud recording
     pipeline batch                   nightly: new Zoom recordings, processed and published
+    pipeline batch --distributed     the same, enqueued for `pipeline worker`s (Celery)
     pipeline status                  what the batch has done
     pipeline scan recording.mp4 --review   secrets on screen, in speech and chat
     pipeline chapters recording.mp4  slide changes and YouTube chapters
@@ -57,6 +60,8 @@ cli.add_command(batch_command)
 cli.add_command(status_command)
 cli.add_command(retry_command)
 cli.add_command(webhook_command)
+cli.add_command(worker_command)
+cli.add_command(beat_command)
 cli.add_command(review_command)
 cli.add_command(publish_command)
 cli.add_command(auth_group)

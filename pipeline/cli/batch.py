@@ -6,9 +6,9 @@ import click
 
 from pipeline.batch.nightly import run_batch
 from pipeline.cli.invocation import invoke
-from pipeline.cli.options import config_options, display_options
+from pipeline.cli.options import config_options, display_options, setting_option
 from pipeline.cli.output import batch_report_lines
-from pipeline.errors import BatchIncompleteError
+from pipeline.errors import BatchIncompleteError, UsageError
 
 
 @click.command("batch")
@@ -30,6 +30,15 @@ from pipeline.errors import BatchIncompleteError
     default=None,
     help="YouTube privacy of new videos (default: setting youtube.privacy = private).",
 )
+@setting_option(
+    "--distributed",
+    setting="batch.executor",
+    is_flag=True,
+    to_setting=lambda on: "celery" if on else None,
+    help="Enqueue each recording for `pipeline worker`s (Celery, Redis at PIPELINE_BROKER_URL) "
+    "instead of running it here; `pipeline status --wait` waits for them "
+    '(setting batch.executor = "celery").',
+)
 @config_options
 @display_options
 def batch_command(since, dry_run, delete_from_zoom, privacy, **_options):
@@ -44,11 +53,21 @@ def batch_command(since, dry_run, delete_from_zoom, privacy, **_options):
     A failing recording does not stop the others: temporary failures are retried on later
     runs (zoom.max_attempts), others are marked; see `pipeline status`.
     Only one batch runs at a time. Exit code 0: all good; 20: some recording failed;
-    21: another batch is running.
+    21: another batch is running. With --distributed, exit 0 means every recording was
+    enqueued; `pipeline status --wait` exits 0 or 20 once the workers are done.
     """
     cmd = invoke()
     quiet = cmd.quiet or cmd.as_json
-    report = run_batch(
+    executor = cmd.settings.batch.executor
+    if executor not in ("local", "celery"):
+        raise UsageError(
+            f"batch.executor {executor!r} is neither local nor celery",
+            hint='set [batch] executor = "local" (the default) or "celery"',
+        )
+    runner = run_batch
+    if executor == "celery":
+        from pipeline.batch.distributed import run_distributed_batch as runner
+    report = runner(
         cmd.settings,
         since=since,
         dry_run=dry_run,

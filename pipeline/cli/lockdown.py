@@ -10,6 +10,7 @@ from pipeline.cli.invocation import invoke
 from pipeline.cli.options import config_options, debug_option, display_options, dry_run_option
 from pipeline.cli.output import echo_lines, privacy_change_lines, publish_lines
 from pipeline.workspace import resolve_workdir
+from pipeline.youtube.inputs import PRIVACIES
 from pipeline.youtube.leak_response import lockdown, republish
 from pipeline.youtube.leak_response import restore as restore_privacy
 
@@ -32,12 +33,19 @@ def lockdown_command(video_id, dry_run, **_options):
     "--restore",
     is_flag=True,
     help="False alarm: give VIDEO_ID back the privacy it had before `pipeline lockdown` "
-    "instead of uploading anything.",
+    "instead of uploading anything. Refused when no lockdown was recorded, unless --privacy "
+    "says which.",
+)
+@click.option(
+    "--privacy",
+    type=click.Choice(PRIVACIES),
+    default=None,
+    help="With --restore: the privacy to give the video (when no lockdown was recorded).",
 )
 @dry_run_option
 @config_options
 @display_options
-def republish_command(video_id, target, restore, dry_run, **_options):
+def republish_command(video_id, target, restore, privacy, dry_run, **_options):
     """Replace VIDEO_ID with the redacted video of WORKDIR.
 
     The old video is locked down (private) and stays so; redacted.mp4 is uploaded as a new
@@ -47,8 +55,11 @@ def republish_command(video_id, target, restore, dry_run, **_options):
     """
     cmd = invoke()
     if restore:
-        echo_lines(privacy_change_lines(restore_privacy(video_id, cmd.settings, dry_run=dry_run)))
+        change = restore_privacy(video_id, cmd.settings, privacy=privacy, dry_run=dry_run)
+        echo_lines(privacy_change_lines(change))
         return
+    if privacy is not None:
+        raise click.UsageError("--privacy goes with --restore; a republish keeps the old privacy")
     if target is None:
         raise click.UsageError("WORKDIR is required unless --restore is given")
     workdir = resolve_workdir(target, cmd.out_root).root

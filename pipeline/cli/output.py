@@ -151,13 +151,15 @@ def batch_report_lines(report) -> None:
         console.print(f"watermark: {report.watermark.isoformat()}")
 
 
-def ledger_lines(path, watermark, rows, step_summary) -> None:
-    """`pipeline status`: every recording the ledger knows."""
+def ledger_lines(path, watermark, rows, step_summary, places=None) -> None:
+    """`pipeline status`: every recording the ledger knows; with `places` (uuid -> where it
+    is on the workers of a distributed batch) a column saying so."""
     table_rows = [
         (
             row.start_time[:16].replace("T", " "),
             row.topic,
             row.status,
+            *([places.get(row.uuid, "-")] if places else []),
             step_summary(row.steps),
             row.attempts,
             row.video_url or "",
@@ -166,9 +168,11 @@ def ledger_lines(path, watermark, rows, step_summary) -> None:
         )  # fmt: skip
         for row in rows
     ]
+    columns = ("start", "topic", "status", *(("where",) if places else ()), "step", "tries",
+               "youtube", "uuid", "error")  # fmt: skip
     rich_table(
         f"{path} (watermark {watermark.isoformat() if watermark else 'none'})",
-        ("start", "topic", "status", "step", "tries", "youtube", "uuid", "error"),
+        columns,
         table_rows,
         width=200,
     )

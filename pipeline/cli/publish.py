@@ -29,11 +29,14 @@ def publish_command(target, video_id, privacy, dry_run, **_options):
     """Publish a work folder (or a recording's work folder) on YouTube.
 
     Uploads redacted.mp4 when a redaction exists, else the recording, as a resumable upload
-    whose session is kept in the work folder: run the same command again after a crash, a
-    network failure or a spent quota and it resumes from the last byte YouTube confirmed.
-    Then sets title, description, tags, category, privacy, thumbnail, captions (captions.srt)
-    and playlist (setting youtube.playlist_id). The video ID is kept in youtube.json, so
-    publishing again updates that video instead of uploading a second copy.
+    whose session is kept in the work folder before the first byte: run the same command
+    again after a crash, a network failure or a spent quota and it resumes from the last byte
+    YouTube confirmed. Then sets title, description, tags, category, privacy (new uploads:
+    private unless --privacy or youtube.privacy say otherwise), thumbnail, captions
+    (captions.srt) and playlist (setting youtube.playlist_id). The video ID is kept in
+    youtube.json, so publishing again updates that video; with no record left, a video of the
+    same recording (tagged pipeline-...) is found among the channel's uploads and updated
+    instead of uploading a second copy.
     """
     cmd = invoke()
     workdir = resolve_workdir(target, cmd.out_root).root

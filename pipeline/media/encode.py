@@ -11,6 +11,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from pipeline.media.geometry import Box
+
 #: averaging cell (pixels): the box is reduced to one value per cell, those values are
 #: box-blurred (3x3 cells) and smoothly interpolated back. MEDIA-NOTES: a 7x7 box blur already
 #: defeated OCR; this averages over ~72x72 pixels and leaves no edge to read.
@@ -37,7 +39,7 @@ class EncoderSettings:
 
 
 def blur_plane(
-    plane: np.ndarray, box: tuple[int, int, int, int], scale: int, out: np.ndarray | None = None
+    plane: np.ndarray, box: Box, scale: int, out: np.ndarray | None = None
 ) -> None:
     """Make `box` (luma pixels) of one plane unreadable: average it over cells, blur the
     cells, interpolate back, into `out` (a plane of the same size; default: `plane` itself).
@@ -67,7 +69,7 @@ def _plane_view(frame, index: int) -> np.ndarray:
     return rows[:, : plane.width]
 
 
-def blur_frame(frame, boxes: Sequence[tuple[int, int, int, int]] | None):
+def blur_frame(frame, boxes: Sequence[Box] | None):
     """A yuv420p copy of `frame` (a PyAV VideoFrame) with `boxes` (whole frame when None)
     made unreadable. The picture is read from and written to the frames' own planes: a
     whole-frame blur never copies the full picture at all."""

@@ -2,8 +2,11 @@
 
 The client is built from the discovery document bundled with the library, with its root URL
 replaced by the `youtube.api_root` setting (uploads included), and credentials built by hand
-so that refreshes go to `youtube.token_uri`. Every call is retried with backoff on network
-errors and 5xx answers; what cannot be retried becomes a typed error with a hint.
+so that refreshes go to `youtube.token_uri`. Reads and idempotent writes are retried with
+backoff on network errors and 5xx answers; inserts (captions, playlist items) are sent once
+per attempt and looked for before every attempt, so a lost answer never makes a second one.
+What cannot be retried becomes a typed error with a hint. Resumable video uploads are in
+`youtube_uploads`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import google_auth_httplib2
 import httplib2
+import requests
 from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 from googleapiclient import discovery_cache
@@ -71,9 +75,15 @@ def _is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, HttpError):
         status = exc.resp.status
         return status >= 500 or status == 429 or _error_reason(exc)[0] in _RETRY_REASONS
-    return isinstance(
-        exc, (ConnectionError, socket.timeout, TimeoutError, httplib2.HttpLib2Error, TransportError)
-    ) and not isinstance(exc, httplib2.RedirectMissingLocation)
+    network = (
+        ConnectionError,
+        socket.timeout,
+        TimeoutError,
+        httplib2.HttpLib2Error,
+        TransportError,
+        requests.RequestException,
+    )
+    return isinstance(exc, network) and not isinstance(exc, httplib2.RedirectMissingLocation)
 
 
 def translate_error(exc: BaseException, action: str) -> Exception:
@@ -112,7 +122,7 @@ def translate_error(exc: BaseException, action: str) -> Exception:
     return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
 
 
-class _ChunkFile(MediaFileUpload):
+class ChunkedFile(MediaFileUpload):
     """A file upload read chunk by chunk as bytes rather than as a stream slice, so that a
     request the HTTP layer re-sends (after a 401 refresh or a stale connection) carries its
     body again instead of an exhausted stream."""
@@ -167,6 +177,8 @@ class YouTubeClient:
         doc["mtlsRootUrl"] = root
         self.service = build_from_document(doc, http=self.http)
         self._initial_token = credentials.token if credentials else None
+        #: a requests session for inserts sent exactly once (see `send_once`)
+        self._session = None
 
     @classmethod
     def from_settings(cls, settings: YoutubeSettings, *, dry_run: bool = False) -> YouTubeClient:
@@ -223,13 +235,67 @@ class YouTubeClient:
         self.call("checking YouTube credentials", lambda: self.credentials.refresh(Request(plain)))
         self.save_refreshed_token()
 
+    def _send_raw(self, request) -> Any:
+        """Send a request once through `requests`: no retry here and none in the HTTP layer
+        (httplib2 re-sends a request whose connection closed unanswered, which for an insert
+        that was carried out makes a second one). A 401 is refreshed and replayed by the
+        session, as it was not carried out. Raises HttpError or a requests error."""
+        from google.auth.transport.requests import AuthorizedSession
+
+        if self._session is None:
+            self._session = AuthorizedSession(self.credentials)
+        answer = self._session.request(
+            request.method,
+            request.uri,
+            data=request.body,
+            headers=request.headers,
+            timeout=self.settings.timeout,
+        )
+        resp = httplib2.Response({"status": str(answer.status_code), **answer.headers})
+        if answer.status_code >= 300:
+            raise HttpError(resp, answer.content, uri=request.uri)
+        return request.postproc(resp, answer.content)
+
+    def insert_unless_found(
+        self,
+        action: str,
+        request,
+        find: Callable[[], dict | None],
+        media: str | None = None,
+    ) -> tuple[dict | None, bool]:
+        """Look with `find` whether the thing is there already; if not, insert it with
+        `request` sent once. After a failure whose outcome is unknown (a timeout, a dropped
+        connection, a 5xx) the next attempt looks again before it inserts. Returns what was
+        found or inserted (None in a dry run) and whether it was there before this call."""
+        if self.dry_run:
+            body = json.loads(request.body) if request.body and not media else None
+            self.planned.append(PlannedRequest(request.method, request.uri, body, media))
+            return None, False
+        tries = 0
+
+        def attempt() -> tuple[dict, bool]:
+            nonlocal tries
+            tries += 1
+            found = find()
+            if found is not None:
+                return found, tries == 1
+            return self._send_raw(request), False
+
+        return self.call(action, attempt)
+
     # -- videos -----------------------------------------------------------------------------
     def get_video(self, video_id: str, parts: str = "snippet,status") -> dict | None:
         """The video resource, or None when no such video is visible to the account."""
-        request = self.service.videos().list(part=parts, id=video_id)
-        found = self.call(f"reading video {video_id}", request.execute)
-        items = (found or {}).get("items") or []
-        return items[0] if items else None
+        found = self.get_videos([video_id], parts)
+        return found[0] if found else None
+
+    def get_videos(self, video_ids: list[str], parts: str = "snippet,status") -> list[dict]:
+        """The resources of up to 50 videos, in the order asked (missing ones left out)."""
+        request = self.service.videos().list(part=parts, id=",".join(video_ids))
+        what = f"video {video_ids[0]}" if len(video_ids) == 1 else f"{len(video_ids)} videos"
+        found = self.call(f"reading {what}", request.execute)
+        by_id = {v["id"]: v for v in (found or {}).get("items") or []}
+        return [by_id[v] for v in video_ids if v in by_id]
 
     def update_video(self, body: dict, parts: str) -> dict | None:
         request = self.service.videos().update(part=parts, body=body)
@@ -242,22 +308,66 @@ class YouTubeClient:
         return self._send(f"updating broadcast {broadcast_id}", request)
 
     def set_thumbnail(self, video_id: str, image: Path) -> dict | None:
+        """Set (or replace) the thumbnail: idempotent, so retried like a read."""
         media = MediaFileUpload(str(image), mimetype="image/jpeg")
         request = self.service.thumbnails().set(videoId=video_id, media_body=media)
         note = f"{image.name}, {image.stat().st_size} bytes, image/jpeg"
         return self._send(f"setting the thumbnail of {video_id}", request, note)
 
-    def insert_caption(self, video_id: str, srt: Path, language: str, name: str) -> dict | None:
+    # -- captions ---------------------------------------------------------------------------
+    def list_captions(self, video_id: str) -> list[dict]:
+        """The video's caption tracks (50 quota units)."""
+        request = self.service.captions().list(part="snippet", videoId=video_id)
+        found = self.call(f"listing the captions of {video_id}", request.execute)
+        return (found or {}).get("items") or []
+
+    def find_caption(self, video_id: str, language: str, name: str) -> dict | None:
+        """The video's caption track with this language and name, or None."""
+        for track in self.list_captions(video_id):
+            snippet = track.get("snippet") or {}
+            if snippet.get("language") == language and snippet.get("name") == name:
+                return track
+        return None
+
+    def insert_caption(
+        self, video_id: str, srt: Path, language: str, name: str
+    ) -> tuple[dict | None, bool]:
+        """The track named `name` in `language`: the one already there, else inserted from
+        `srt` (looked for again before any second try). Returns it and whether it was there
+        before."""
         media = MediaFileUpload(str(srt), mimetype="application/x-subrip")
         body = {"snippet": {"videoId": video_id, "language": language, "name": name}}
         request = self.service.captions().insert(part="snippet", body=body, media_body=media)
         note = f"{srt.name}, {srt.stat().st_size} bytes, application/x-subrip"
-        if self.dry_run:
-            self.planned.append(PlannedRequest(request.method, request.uri, body, note))
-            return None
-        return self.call(f"uploading captions of {video_id}", request.execute)
+        return self.insert_unless_found(
+            f"uploading captions of {video_id}",
+            request,
+            lambda: self.find_caption(video_id, language, name),
+            note,
+        )
 
-    def add_to_playlist(self, playlist_id: str, video_id: str) -> dict | None:
+    def replace_caption(self, caption_id: str, srt: Path) -> dict | None:
+        """Replace the file of an existing track (captions.update: idempotent)."""
+        media = MediaFileUpload(str(srt), mimetype="application/x-subrip")
+        request = self.service.captions().update(
+            part="id", body={"id": caption_id}, media_body=media
+        )
+        note = f"{srt.name}, {srt.stat().st_size} bytes, application/x-subrip"
+        return self._send(f"replacing caption track {caption_id}", request, note)
+
+    # -- playlists --------------------------------------------------------------------------
+    def find_playlist_item(self, playlist_id: str, video_id: str) -> dict | None:
+        """The playlist's item holding the video, or None (1 quota unit)."""
+        request = self.service.playlistItems().list(
+            part="id", playlistId=playlist_id, videoId=video_id, maxResults=1
+        )
+        found = self.call(f"looking for {video_id} in playlist {playlist_id}", request.execute)
+        items = (found or {}).get("items") or []
+        return items[0] if items else None
+
+    def add_to_playlist(self, playlist_id: str, video_id: str) -> tuple[dict | None, bool]:
+        """The playlist item of the video: the one already there, else inserted. Returns it
+        and whether it was there before."""
         body = {
             "snippet": {
                 "playlistId": playlist_id,
@@ -265,76 +375,30 @@ class YouTubeClient:
             }
         }
         request = self.service.playlistItems().insert(part="snippet", body=body)
-        return self._send(f"adding {video_id} to playlist {playlist_id}", request)
+        return self.insert_unless_found(
+            f"adding {video_id} to playlist {playlist_id}",
+            request,
+            lambda: self.find_playlist_item(playlist_id, video_id),
+        )
 
-    # -- resumable upload -------------------------------------------------------------------
-    def upload_video(
-        self,
-        video: Path,
-        body: dict,
-        *,
-        session_uri: str | None = None,
-        on_session: Callable[[str], None] | None = None,
-        progress: Callable[[float, float | None], None] | None = None,
-    ) -> dict | None:
-        """Upload `video` with `body` (snippet + status) as a resumable, chunked upload and
-        return the new Video resource (None in a dry run).
+    def uploads_playlist(self) -> str:
+        """The ID of the channel's uploads playlist (channels.list, 1 quota unit).
 
-        `session_uri` (stored by an earlier, interrupted run) resumes that upload from the last
-        byte the server confirmed. `on_session` is called with the session URI as soon as it
-        is known, so the caller can store it. Raises QuotaExceededError, AuthError,
-        TransientServiceError (resumable later) or ServiceError."""
-        chunk = max(CHUNK_UNIT, -(-self.settings.chunk_size // CHUNK_UNIT) * CHUNK_UNIT)
-        size = video.stat().st_size
-        media = _ChunkFile(str(video), mimetype="video/mp4", chunksize=chunk, resumable=True)
-        request = self.service.videos().insert(part="snippet,status", body=body, media_body=media)
-        if self.dry_run:
-            note = (
-                f"{video}, {size} bytes, video/mp4; then {-(-size // chunk)} PUT(s) of up to "
-                f"{chunk} bytes to the upload session YouTube returns"
-            )
-            self.planned.append(PlannedRequest(request.method, request.uri, body, note))
-            return None
-        if session_uri:
-            done, offset = self._query_session(session_uri, size)
-            if done is not None:
-                return done
-            if offset is not None:
-                request.resumable_uri = session_uri
-                request.resumable_progress = offset
-                log.info("resuming upload at byte %d of %d", offset, size)
-        known = request.resumable_uri
-        response = None
-        while response is None:
-            status, response = self.call("uploading the video", request.next_chunk)
-            if request.resumable_uri and request.resumable_uri != known:
-                known = request.resumable_uri
-                if on_session:
-                    on_session(known)
-            if progress:
-                progress(float(status.resumable_progress if status else size), float(size))
-        return response
+        Raises ServiceError when the account has no channel."""
+        request = self.service.channels().list(part="contentDetails", mine=True)
+        found = self.call("reading the channel", request.execute)
+        for channel in (found or {}).get("items") or []:
+            uploads = (channel.get("contentDetails") or {}).get("relatedPlaylists", {})
+            if uploads.get("uploads"):
+                return uploads["uploads"]
+        raise ServiceError(
+            "the YouTube account has no channel to upload to",
+            hint="create the channel on youtube.com, then run again",
+        )
 
-    def _query_session(self, uri: str, size: int) -> tuple[dict | None, int | None]:
-        """Ask an upload session how far it got: (video, None) when complete, (None, offset)
-        to resume, (None, None) when the session is gone and the upload must start over."""
-
-        def ask():
-            resp, content = self.http.request(
-                uri, "PUT", headers={"Content-Range": f"bytes */{size}", "Content-Length": "0"}
-            )
-            if resp.status >= 500:
-                raise HttpError(resp, content, uri=uri)
-            return resp, content
-
-        resp, content = self.call("asking YouTube how far the upload got", ask)
-        if resp.status in (200, 201):
-            return json.loads(content.decode("utf-8")), None
-        if resp.status == 308:
-            if "range" in resp:
-                return None, int(resp["range"].split("-")[1]) + 1
-            return None, 0
-        if resp.status in (401, 403):
-            raise translate_error(HttpError(resp, content, uri=uri), "resuming the upload")
-        log.warning("upload session expired (%s); starting the upload over", resp.status)
-        return None, None
+    def list_playlist_page(self, playlist_id: str, page_token: str | None) -> dict:
+        """One page (50 items) of a playlist, newest first for the uploads playlist."""
+        request = self.service.playlistItems().list(
+            part="snippet", playlistId=playlist_id, maxResults=50, pageToken=page_token
+        )
+        return self.call(f"listing playlist {playlist_id}", request.execute) or {}

@@ -1,8 +1,12 @@
 """YouTube credentials: the installed-app OAuth flow, and the stored authorized-user token
-(read with refreshes pointed at the `youtube.token_uri` setting, written with mode 0600)."""
+(read with refreshes pointed at the `youtube.token_uri` setting, written with mode 0600). The
+stored token carries its expiry, and a refreshed token is written back the moment it arrives,
+so a run killed a second later leaves the fresh one behind."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,7 +14,7 @@ from google.oauth2.credentials import Credentials
 
 from pipeline.errors import AuthError
 from pipeline.settings import YoutubeSettings
-from pipeline.workspace import write_json_atomic
+from pipeline.workspace import TEMP_MARK, write_json_atomic
 
 SCOPES = [
     "https://www.googleapis.com/auth/youtube.upload",
@@ -20,33 +24,67 @@ SCOPES = [
 AUTH_HINT = "run `pipeline auth youtube --client-secrets client_secret.json`"
 
 
-def load_credentials(settings: YoutubeSettings) -> Credentials:
-    """The stored authorized-user credentials, with refreshes going to `token_uri`.
+class StoredCredentials(Credentials):
+    """Credentials that write themselves back to their token file whenever they are
+    refreshed (by a request that found them expired, or after a 401)."""
+
+    token_file: Path | None = None
+
+    def refresh(self, request) -> None:
+        super().refresh(request)
+        if self.token_file is not None:
+            save_credentials(self, self.token_file)
+
+
+def _expiry(text: str | None) -> dt.datetime | None:
+    """The stored expiry as google-auth keeps it: a naive UTC datetime."""
+    if not text:
+        return None
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def load_credentials(settings: YoutubeSettings) -> StoredCredentials:
+    """The stored authorized-user credentials, with refreshes going to `token_uri` and
+    written back to the token file at once.
 
     Raises AuthError when the token file is missing or unreadable."""
     path = Path(settings.token_file).expanduser()
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
-        return Credentials(
+        credentials = StoredCredentials(
             token=info.get("token"),
             refresh_token=info["refresh_token"],
             client_id=info["client_id"],
             client_secret=info["client_secret"],
             token_uri=settings.token_uri,
             scopes=info.get("scopes") or SCOPES,
+            expiry=_expiry(info.get("expiry")),
         )
     except FileNotFoundError:
         raise AuthError(f"no YouTube credentials at {path}", hint=AUTH_HINT) from None
     except (ValueError, KeyError, TypeError, OSError) as exc:
         raise AuthError(f"YouTube token file {path} is unreadable ({exc})", AUTH_HINT) from None
+    credentials.token_file = path
+    return credentials
 
 
 def save_credentials(credentials: Credentials, token_file: str | Path) -> Path:
-    """Write the authorized-user token JSON with mode 0600. Returns its path."""
+    """Write the authorized-user token JSON (with the access token's expiry) atomically with
+    mode 0600, removing temp files a killed write left beside it. Returns its path."""
     path = Path(token_file).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}{TEMP_MARK}*"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    expiry = credentials.expiry
+    if expiry is not None and expiry.tzinfo is not None:
+        expiry = expiry.astimezone(dt.UTC).replace(tzinfo=None)
     info = {
         "token": credentials.token,
+        "expiry": expiry.isoformat(timespec="seconds") + "Z" if expiry else None,
         "refresh_token": credentials.refresh_token,
         "client_id": credentials.client_id,
         "client_secret": credentials.client_secret,

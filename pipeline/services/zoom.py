@@ -3,7 +3,9 @@ again on a 401), listing recordings in month windows across pages, one meeting's
 by ID or UUID, moving recordings to the trash, and resumable downloads (see zoom_download).
 
 Every request is retried with backoff on 5xx, 429 (honouring Retry-After, seconds or a date)
-and dropped connections. Tokens and signed URLs never reach a log line."""
+and dropped connections. Tokens and signed URLs never reach a log line. A `gate` shared by
+several clients (the distributed batch's workers) makes a 429 that one of them gets hold back
+every one of them until the Retry-After has passed."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -30,6 +32,18 @@ TOKEN_MARGIN = 60
 TIMEOUT = (10, 60)
 #: a longer Retry-After (a daily limit) is not waited for: the next run tries again
 MAX_RETRY_AFTER_S = 300.0
+
+
+class RequestGate(Protocol):
+    """What a client asks before each request and tells after a 429."""
+
+    def wait(self) -> float:
+        """Block until requests may be sent; return the seconds waited."""
+        ...
+
+    def pause(self, seconds: float) -> None:
+        """Zoom asked for `seconds` of rest."""
+        ...
 
 
 def mask(secret: str) -> str:
@@ -115,6 +129,7 @@ class ZoomClient:
         max_tries: int | None = None,
         backoff: float | None = None,
         page_size: int = PAGE_SIZE,
+        gate: RequestGate | None = None,
     ):
         self.settings = settings
         self.session = session or requests.Session()
@@ -122,6 +137,7 @@ class ZoomClient:
         self.max_tries = settings.retries if max_tries is None else max_tries
         self.backoff = settings.retry_backoff if backoff is None else backoff
         self.page_size = page_size
+        self.gate = gate
         self._token: str | None = None
         self._token_expires = 0.0
 
@@ -203,13 +219,19 @@ class ZoomClient:
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         log.debug("zoom: %s %s", method, redact_url(url))
         kwargs.setdefault("timeout", TIMEOUT)
+        if self.gate is not None:
+            self.gate.wait()
         try:
-            return self.session.request(method, url, **kwargs)
+            resp = self.session.request(method, url, **kwargs)
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise ZoomTransientError(
                 f"cannot reach Zoom at {redact_url(url)}: {type(exc).__name__}",
                 hint="check the network; the next run retries",
             ) from None
+        if resp.status_code == 429 and self.gate is not None:
+            wait = parse_retry_after(resp.headers.get("Retry-After"))
+            self.gate.pause(self.backoff if wait is None else wait)
+        return resp
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """An API call with the bearer token; a 401 gets one new token and one more try.

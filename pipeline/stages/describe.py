@@ -107,7 +107,7 @@ class DescribeStage(Stage):
             k: getattr(cfg, k)
             for k in ("title_template", "slack_link", "slack_channel", "date", "tags")
         }
-        params |= {"category_id": cfg.category_id, "privacy": cfg.privacy}
+        params |= {"category_id": cfg.category_id}
         for key in ("description_template", "chat"):
             path = _path(getattr(cfg, key))
             params[key] = str(path) if path else None
@@ -172,7 +172,6 @@ class DescribeStage(Stage):
                 "description": description,
                 "tags": list(cfg.tags),
                 "category_id": cfg.category_id,
-                "privacy": cfg.privacy,
                 "chapters": [c.to_dict() for c in chapters],
             },
         )

@@ -2,24 +2,28 @@
 broadcasts included), republish the redacted version as a new video carrying over what the
 old one had, or restore the original after a false alarm.
 
-The privacy a video had before its lockdown is recorded in `lockdowns.json` beside the token
-file, so `republish` and `--restore` know what to go back to."""
+The privacy a video had before its lockdown is recorded (`pipeline.youtube.lockdowns`), so
+`republish` and `--restore` know what to go back to; `--restore` without a record refuses."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.errors import InputError, ServiceError
+from pipeline.errors import InputError, ServiceError, UsageError
 from pipeline.progress import ProgressCallback
 from pipeline.services.youtube import YouTubeClient
 from pipeline.settings import Settings
-from pipeline.workspace import REDACTED_MP4, YOUTUBE_JSON, Workspace, write_json_atomic
+from pipeline.workspace import REDACTED_MP4, YOUTUBE_JSON, Workspace
 from pipeline.youtube.inputs import load_inputs, refuse_if_leaking, utc_now
+from pipeline.youtube.lockdowns import (
+    ledger_path,
+    locked_down_videos,
+    read_lockdowns,
+    write_lockdowns,
+)
 from pipeline.youtube.publisher import Publisher, PublishResult, make_client, status_body
 
-LEDGER = "lockdowns.json"
 _LIVE = ("live", "upcoming")
 
 
@@ -30,21 +34,6 @@ class PrivacyChange:
     current: str
     changed: bool
     planned: list[str] = field(default_factory=list)
-
-
-def ledger_path(settings: Settings) -> Path:
-    return Path(settings.youtube.token_file).expanduser().parent / LEDGER
-
-
-def _ledger(settings: Settings) -> dict:
-    path = ledger_path(settings)
-    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
-
-
-def _write_ledger(settings: Settings, ledger: dict) -> None:
-    path = ledger_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(path, ledger)
 
 
 def _read(client: YouTubeClient, video_id: str) -> dict:
@@ -68,10 +57,10 @@ def _lockdown(client: YouTubeClient, video_id: str, settings: Settings) -> Priva
     previous = (video.get("status") or {}).get("privacyStatus", "public")
     if previous != "private":
         _set_privacy(client, video, "private")
-    ledger = _ledger(settings)
+    ledger = read_lockdowns(settings)
     if not client.dry_run and video_id not in ledger:
         ledger[video_id] = {"previous_privacy": previous, "locked_at": utc_now()}
-        _write_ledger(settings, ledger)
+        write_lockdowns(settings, ledger)
     recorded = ledger.get(video_id, {}).get("previous_privacy", previous)
     return PrivacyChange(video_id, recorded, "private", previous != "private")
 
@@ -86,19 +75,31 @@ def lockdown(video_id: str, settings: Settings, *, dry_run: bool = False) -> Pri
     return change
 
 
-def restore(video_id: str, settings: Settings, *, dry_run: bool = False) -> PrivacyChange:
-    """Undo a lockdown after a false alarm: the privacy recorded at lockdown (public when
-    none was recorded) comes back. Returns the change."""
+def restore(
+    video_id: str, settings: Settings, *, privacy: str | None = None, dry_run: bool = False
+) -> PrivacyChange:
+    """Undo a lockdown after a false alarm: the privacy recorded at lockdown comes back, or
+    `privacy` when given. Returns the change.
+
+    Raises UsageError, before anything is sent, when no lockdown of the video was recorded
+    and no `privacy` was given: a video is never made public on a guess."""
+    ledger = read_lockdowns(settings)
+    target = privacy or ledger.get(video_id, {}).get("previous_privacy")
+    if target is None:
+        raise UsageError(
+            f"no lockdown of {video_id} is recorded in {ledger_path(settings)}, so its "
+            "earlier privacy is unknown; nothing was changed",
+            hint=f"say which privacy to give it: pipeline republish {video_id} --restore "
+            "--privacy public (or unlisted, private)",
+        )
     client = make_client(settings, dry_run=dry_run)
     video = _read(client, video_id)
-    ledger = _ledger(settings)
-    target = ledger.get(video_id, {}).get("previous_privacy", "public")
     current = (video.get("status") or {}).get("privacyStatus", "private")
     if current != target:
         _set_privacy(client, video, target)
     if not dry_run and video_id in ledger:
         del ledger[video_id]
-        _write_ledger(settings, ledger)
+        write_lockdowns(settings, ledger)
     planned = [p.describe() for p in client.planned]
     return PrivacyChange(video_id, current, target, current != target, planned)
 
@@ -134,6 +135,7 @@ def republish(
     refuse_if_leaking(Path(workdir), inputs.privacy)
 
     publisher = Publisher(Path(workdir), settings, client, inputs, progress)
+    publisher.exclude |= locked_down_videos(settings) | {video_id}
     record = publisher.record
     old_playlist = (record.get("playlist") or {}).get("id")
     if record.get("replaces") != video_id:

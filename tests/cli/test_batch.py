@@ -22,6 +22,7 @@ import requests
 from pipeline.batch.ledger import StateDB
 from pipeline.batch.webhook import signature
 from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.youtube.inputs import recording_marker, zoom_recording_key
 from tests.conftest import FIXTURES
 from tests.emulators.youtube import YouTubeEmulator
 from tests.emulators.zoom import EmulatedFile, ZoomEmulator
@@ -259,6 +260,12 @@ def test_every_published_video_is_one_meeting_once(nights):
     assert len(published) == 5  # archive, office hours, plugins, demo day, demo day II
     clip = nights["flaky"].files[0].content
     assert all(data == clip for data in world.youtube.video_bytes.values())
+    # private unless told otherwise, and tagged with the meeting they came from
+    assert {v["status"]["privacyStatus"] for v in world.youtube.videos.values()} == {"private"}
+    for row in rows.values():
+        if row.status == "done":
+            marker = recording_marker(zoom_recording_key(row.uuid))
+            assert world.youtube.videos_tagged(marker) == [row.video_id]
     assert rows["Community Office Hours"].steps == {
         "download": "done",
         "process": "done",
@@ -437,6 +444,37 @@ def test_spent_youtube_quota_defers_the_rest_without_using_up_attempts(tmp_path,
         world.youtube.clear_faults()
         again = world.batch()
         assert again.returncode == 0, again.stdout[-3000:]
+        assert by_topic(again) == {"Office Hours 1": "published", "Office Hours 2": "published"}
+        assert len(world.youtube.videos) == 2
+    finally:
+        world.stop()
+
+
+def test_refused_youtube_credentials_stop_the_batch_without_using_up_attempts(tmp_path, clip):
+    """The refresh token dies mid-batch (an app in Testing mode, 7 days): the recording being
+    published fails without losing an attempt, the rest wait, none is marked permanent; once
+    the credentials are renewed the next batch publishes both, once each."""
+    world = World(tmp_path)
+    try:
+        first = world.zoom.add_meeting("Office Hours 1", DAY - timedelta(days=2), [talk(clip)])
+        second = world.zoom.add_meeting("Office Hours 2", DAY - timedelta(days=1), [talk(clip)])
+        world.youtube.revoke_after_refreshes(1)  # the credential check's refresh is the last
+        result = world.batch()
+        assert result.returncode == 20, result.stderr
+        assert by_topic(result) == {"Office Hours 1": "failed", "Office Hours 2": "deferred"}
+        errors = {o["topic"]: o["error"] for o in report(result)["recordings"]}
+        assert errors["Office Hours 1"].startswith("AuthError")
+        assert "pipeline auth youtube" in errors["Office Hours 2"]
+        rows = {r.uuid: r for r in world.state.rows()}
+        assert (rows[first.uuid].status, rows[first.uuid].attempts) == ("failed", 0)
+        assert rows[second.uuid].status == "queued"
+        assert world.downloads_of(second.files[0]) == [] and not world.youtube.videos
+
+        world.youtube.clear_faults()
+        world.youtube.refresh_token = "1//renewed"  # `pipeline auth youtube` again
+        (world.root / "youtube-token.json").write_text(json.dumps(world.youtube.token_info()))
+        again = world.batch()
+        assert again.returncode == 0, again.stderr
         assert by_topic(again) == {"Office Hours 1": "published", "Office Hours 2": "published"}
         assert len(world.youtube.videos) == 2
     finally:

@@ -37,6 +37,7 @@ def test_killed_upload_resumes_in_a_new_process(youtube, youtube_env, workdir, t
     (video_id,) = youtube.videos
     assert f"https://www.youtube.com/watch?v={video_id}" in result.stdout
     assert youtube.video_bytes[video_id] == talk_mp4.read_bytes()
+    assert youtube.videos[video_id]["status"]["privacyStatus"] == "private"  # by default
     (session,) = youtube.sessions.values()  # the same upload, not a second one
     size = talk_mp4.stat().st_size
     # every byte arrived exactly once: chunk 1 before the kill, the rest after the resume point
@@ -92,6 +93,30 @@ def test_auth_check_and_run_publish_fail_fast(youtube, youtube_env, tmp_path, ta
         "run", str(talk_copy), "--out", str(out), "--publish", cwd=tmp_path, env=youtube_env
     )
     assert run.code == 8 and not out.exists()
+
+
+def test_run_publish_uploads_private_by_default(youtube, youtube_env, tmp_path, media_variants):
+    out = tmp_path / "out"
+    result = run_pipeline(
+        "run", str(media_variants["short"]), "--out", str(out), "--publish", "-q",
+        cwd=tmp_path, env=youtube_env,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    ((video_id, video),) = youtube.videos.items()
+    assert video["status"]["privacyStatus"] == "private"
+    assert youtube.video_bytes[video_id] == media_variants["short"].read_bytes()
+
+
+def test_restore_without_a_recorded_lockdown_refuses(youtube, youtube_env, tmp_path):
+    video_id = youtube.add_video("Office hours", privacy="private")
+    refused = run_pipeline("republish", video_id, "--restore", cwd=tmp_path, env=youtube_env)
+    assert refused.code == 2 and "no lockdown" in refused.stderr
+    assert f"pipeline republish {video_id} --restore --privacy public" in refused.stderr
+    assert youtube.received == []
+    told = run_pipeline(
+        "republish", video_id, "--restore", "--privacy", "public", cwd=tmp_path, env=youtube_env
+    )
+    assert told.code == 0 and "private -> public" in told.stdout
 
 
 def test_lockdown_and_restore_commands(youtube, youtube_env, tmp_path):

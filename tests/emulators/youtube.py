@@ -2,19 +2,32 @@
 
 It answers the way /work/shared/api/README.md says the real service does: resumable uploads
 (200 + Location, 308 + Range, `bytes */N` status queries, 200 with the Video when done),
-videos.list/update, thumbnails.set, captions.insert, playlistItems.insert,
-liveBroadcasts.update and the OAuth token endpoint (refresh and the installed-app code
-exchange). Every JSON body is validated against the schema of the discovery document bundled
-with googleapiclient (unknown fields rejected) and against YouTube's field rules; quota is
-counted; everything received is stored for the tests to assert on.
+videos.list/update, thumbnails.set, captions.list/insert/update, channels.list (`mine=true`:
+the channel and its uploads playlist), playlistItems.list (the uploads playlist lists every
+video of the channel, private ones included for its owner, newest first, 50 a page at most)
+and playlistItems.insert, liveBroadcasts.update and the OAuth token endpoint (refresh and the
+installed-app code exchange). Every JSON body is validated against the schema of the discovery
+document bundled with googleapiclient (unknown fields rejected) and against YouTube's field
+rules; quota is counted; everything received is stored for the tests to assert on. Its own
+tests (test_youtube_emulator.py) validate its answers against the same schemas.
+
+Every request is counted (`requests_seen`, token refreshes included; `request_log` names
+them), and `hold_request(k)` holds the answer to request k: the crash-point tests kill the
+client while it waits, after the emulator has done what the request asked (the last chunk of
+an upload makes the video) or, with `carried_out=False`, before it has done anything.
 
 Faults are injected per test with the methods of `YouTubeEmulator` (`fail_chunk`,
-`drop_chunk`, `lose_answer`, `hold_chunk`, `stall_next`, `expire_tokens`, `revoke_refresh_token`,
-`exhaust_quota`, `limit_uploads`, `forbid_thumbnails`).
+`drop_chunk`, `lose_answer`, `hold_chunk`, `hold_request`, `lose_request`, `stall_next`,
+`expire_tokens`, `revoke_refresh_token`, `revoke_after_refreshes`, `exhaust_quota`,
+`limit_uploads`, `forbid_thumbnails`).
+
+Not emulated: real YouTube may take a while to show a new upload in the uploads playlist;
+here it is there at once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import email.parser
 import itertools
 import json
@@ -38,10 +51,17 @@ QUOTA_COST = {
     "videos.list": 1,
     "videos.update": 50,
     "thumbnails.set": 50,
+    "captions.list": 50,
     "captions.insert": 400,
+    "captions.update": 450,
+    "channels.list": 1,
+    "playlistItems.list": 1,
     "playlistItems.insert": 50,
     "liveBroadcasts.update": 50,
 }
+CHANNEL_ID = "UCemulatorChannel000000x"
+#: a channel's uploads playlist is its ID with UC replaced by UU
+UPLOADS_PLAYLIST = "UU" + CHANNEL_ID[2:]
 SNIPPET_MUTABLE = ("title", "description", "tags", "categoryId", "defaultLanguage")
 STATUS_MUTABLE = (
     "privacyStatus",
@@ -130,6 +150,24 @@ class Received:
 
 
 @dataclass
+class HeldRequest:
+    """A request whose answer is held (see `YouTubeEmulator.hold_request`)."""
+
+    n: int
+    carried_out: bool
+    #: set when request n arrived (and, if `carried_out`, was carried out)
+    reached: threading.Event = field(default_factory=threading.Event)
+    #: set it to let the emulator close the held connection without an answer
+    release: threading.Event = field(default_factory=threading.Event)
+    method: str = ""
+    path: str = ""
+
+    def describe(self) -> str:
+        when = "answer held" if self.carried_out else "held unanswered before anything was done"
+        return f"request {self.n} ({self.method} {self.path}): {when}"
+
+
+@dataclass
 class UploadSession:
     id: str
     metadata: dict
@@ -150,16 +188,24 @@ class YouTubeEmulator:
         #: what the user agreed to on the consent page
         self.granted_scopes = frozenset(SCOPES)
         self.token_requests = 0
+        self.refreshes_granted = 0
         self.videos: dict[str, dict] = {}
         self.video_bytes: dict[str, bytes] = {}
         self.sessions: dict[str, UploadSession] = {}
         self.thumbnails: dict[str, bytes] = {}
         self.captions: list[dict] = []
         self.playlists: dict[str, list[str]] = {}
+        #: the channel's videos in upload order (its uploads playlist lists them newest first)
+        self.uploads: list[str] = []
         self.broadcasts: set[str] = set()
         self.received: list[Received] = []
         self.quota_used = 0
         self.chunks_seen = 0
+        #: every request counted from 1, token endpoint included; `request_log[n-1]` names it
+        self.requests_seen = 0
+        self.request_log: list[str] = []
+        self.page_tokens: dict[str, int] = {}
+        self._holds: dict[int, HeldRequest] = {}
         self._faults: dict[str, Any] = {}
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -186,6 +232,8 @@ class YouTubeEmulator:
 
     def stop(self) -> None:
         self.released.set()
+        for hold in self._holds.values():
+            hold.release.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -223,6 +271,32 @@ class YouTubeEmulator:
         without storing any of it (the client died mid-request)."""
         self._faults[("hold", n)] = True
 
+    def hold_request(self, n: int, *, carried_out: bool = True) -> HeldRequest:
+        """Request n (counting every request from 1, token refreshes and status queries
+        included): with `carried_out` it is done as usual (a last chunk makes the video), but
+        instead of the answer the emulator sets `.reached`, waits for `.release` and closes the
+        connection. Without `carried_out` it is held the same way before anything is done."""
+        hold = HeldRequest(n, carried_out)
+        self._holds[n] = hold
+        return hold
+
+    def lose_request(self, n: int) -> HeldRequest:
+        """Request n is carried out, then its connection closes without an answer."""
+        hold = self.hold_request(n)
+        hold.release.set()
+        return hold
+
+    def count_request(self, method: str, path: str) -> HeldRequest | None:
+        """Count one arriving request; the hold placed on its number, if any."""
+        with self._lock:
+            self.requests_seen += 1
+            n = self.requests_seen
+            self.request_log.append(f"{method} {path}")
+            hold = self._holds.get(n)
+        if hold is not None:
+            hold.method, hold.path = method, path
+        return hold
+
     def stall_next(self, count: int = 1) -> None:
         """The next `count` API requests get no answer until the client gives up."""
         self._faults["stall"] = count
@@ -234,6 +308,11 @@ class YouTubeEmulator:
     def revoke_refresh_token(self) -> None:
         self.expire_tokens()
         self.refresh_token = "revoked"
+
+    def revoke_after_refreshes(self, n: int) -> None:
+        """Once n token refreshes have been granted, the refresh token is revoked and every
+        access token stops working (a Testing-mode app's 7 days running out mid-batch)."""
+        self._faults["revoke_after"] = n
 
     def exhaust_quota(self) -> None:
         self._faults["quota"] = True
@@ -267,9 +346,10 @@ class YouTubeEmulator:
 
     def _new_video(self, metadata: dict, data: bytes) -> str:
         video_id = secrets.token_urlsafe(8)[:11]
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         snippet = {
-            "publishedAt": "2026-01-01T00:00:00Z",
-            "channelId": "UCemulator",
+            "publishedAt": now,
+            "channelId": CHANNEL_ID,
             "channelTitle": "Emulated channel",
             "liveBroadcastContent": "none",
             "categoryId": "22",
@@ -291,7 +371,17 @@ class YouTubeEmulator:
             "status": status,
         }
         self.video_bytes[video_id] = bytes(data)
+        self.uploads.append(video_id)
         return video_id
+
+    def videos_tagged(self, tag: str) -> list[str]:
+        """IDs of the channel's videos carrying `tag`, in upload order."""
+        return [v for v in self.uploads if tag in (self.videos[v]["snippet"].get("tags") or [])]
+
+    def page_token(self, offset: int) -> str:
+        token = "EAAa" + secrets.token_urlsafe(9)
+        self.page_tokens[token] = offset
+        return token
 
     def requests_to(self, method: str, path: str) -> list[Received]:
         """Requests received with `method` to exactly `path` (a path starting with `/`) or to

@@ -79,7 +79,9 @@ def make_workdir(root: Path, recording: Path, *, findings: list[dict] | None = N
                 "description": DESCRIPTION,
                 "tags": ["containers", "office hours"],
                 "category_id": "28",
-                "privacy": "private",
+                # what the describe stage used to write; a new upload's privacy is the
+                # setting youtube.privacy (private) all the same
+                "privacy": "unlisted",
                 "chapters": [],
             }
         )

@@ -1,8 +1,10 @@
-"""The HTTP side of the YouTube emulator: routing, auth, resumable-upload protocol."""
+"""The HTTP side of the YouTube emulator: routing, auth, resumable-upload protocol, the
+channel's uploads playlist and caption tracks."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import re
 import secrets
@@ -11,9 +13,12 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode
 
 from tests.emulators.youtube import (
+    CHANNEL_ID,
     SNIPPET_MUTABLE,
     STATUS_MUTABLE,
+    UPLOADS_PLAYLIST,
     ApiError,
+    HeldRequest,
     Received,
     UploadSession,
     YouTubeEmulator,
@@ -29,6 +34,10 @@ from tests.emulators.youtube import (
 _RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 class _Drop(Exception):
     """Close the connection without an answer."""
 
@@ -36,6 +45,7 @@ class _Drop(Exception):
 class YouTubeHandler(BaseHTTPRequestHandler):
     emu: YouTubeEmulator
     protocol_version = "HTTP/1.1"
+    _hold: HeldRequest | None = None
 
     def log_message(self, *args: Any) -> None:  # keep pytest output clean
         pass
@@ -45,7 +55,16 @@ class YouTubeHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length if limit is None else min(limit, length))
 
+    def _wait_released(self) -> None:
+        hold, self._hold = self._hold, None
+        assert hold is not None
+        hold.reached.set()
+        hold.release.wait(60)
+        self.close_connection = True
+
     def _answer(self, code: int, body: Any = None, headers: dict | None = None) -> None:
+        if self._hold is not None:  # carried out; the answer never leaves
+            return self._wait_released()
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(code)
         for key, value in (headers or {}).items():
@@ -59,7 +78,11 @@ class YouTubeHandler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         path, query = query_of(self.path)
         self._recorded = False
+        self._hold = self.emu.count_request(self.command, path)
         try:
+            if self._hold is not None and not self._hold.carried_out:
+                self._wait_released()
+                return
             if path == "/token":
                 return self._token()
             if path == "/o/oauth2/auth":
@@ -130,6 +153,9 @@ class YouTubeHandler(BaseHTTPRequestHandler):
             if not asked <= emu.granted_scopes:
                 return self._answer(400, {"error": "invalid_scope"})
             token = emu.issue_token(asked)
+            emu.refreshes_granted += 1
+            if emu._faults.get("revoke_after") == emu.refreshes_granted:
+                emu.revoke_refresh_token()  # the token below is dead on arrival
             return self._answer(
                 200,
                 {
@@ -260,8 +286,13 @@ class YouTubeHandler(BaseHTTPRequestHandler):
         self._record("/youtube/v3/videos", query, None)
         self.emu.charge("videos.list")
         parts = set(query.get("part", "").split(","))
+        ids = [v for v in query.get("id", "").split(",") if v]
+        if not ids:
+            raise ApiError(400, "missingRequiredParameter", "No filter selected: expected id")
+        if len(ids) > 50:
+            raise ApiError(400, "invalidValue", "at most 50 video IDs per request")
         items = []
-        for video_id in query.get("id", "").split(","):
+        for video_id in ids:
             video = self.emu.videos.get(video_id)
             if video:
                 items.append(
@@ -359,11 +390,170 @@ class YouTubeHandler(BaseHTTPRequestHandler):
         caption = {
             "kind": "youtube#caption",
             "id": secrets.token_hex(6),
+            "etag": secrets.token_hex(8),
+            "updated": _now(),
             "snippet": snippet,
             "data": data,
         }
         self.emu.captions.append(caption)
-        self._answer(200, {k: v for k, v in caption.items() if k != "data"})
+        self._answer(200, self._caption_resource(caption, {"snippet"}))
+
+    def _caption_resource(self, caption: dict, parts: set[str]) -> dict:
+        snippet = {
+            "videoId": caption["snippet"]["videoId"],
+            "lastUpdated": caption["updated"],
+            "trackKind": "standard",
+            "language": caption["snippet"]["language"],
+            "name": caption["snippet"].get("name", ""),
+            "audioTrackType": "unknown",
+            "isCC": False,
+            "isLarge": False,
+            "isEasyReader": False,
+            "isDraft": bool(caption["snippet"].get("isDraft", False)),
+            "isAutoSynced": False,
+            "status": "serving",
+        }
+        resource = {"kind": "youtube#caption", "etag": caption["etag"], "id": caption["id"]}
+        if "snippet" in parts:
+            resource["snippet"] = snippet
+        return resource
+
+    def _captions_list(self, query: dict) -> None:
+        self._record("/youtube/v3/captions", query, None)
+        self.emu.charge("captions.list")
+        video_id = query.get("videoId")
+        if not video_id:
+            raise ApiError(400, "missingRequiredParameter", "No filter selected: expected videoId")
+        if video_id not in self.emu.videos:
+            raise ApiError(404, "videoNotFound", "video not found")
+        parts = set(query.get("part", "").split(","))
+        wanted = set(query["id"].split(",")) if query.get("id") else None
+        items = [
+            self._caption_resource(c, parts)
+            for c in self.emu.captions
+            if c["snippet"]["videoId"] == video_id and (wanted is None or c["id"] in wanted)
+        ]
+        self._answer(
+            200,
+            {"kind": "youtube#captionListResponse", "etag": secrets.token_hex(8), "items": items},
+        )
+
+    def _caption_update(self, query: dict) -> None:
+        if query.get("uploadType") == "multipart":
+            meta, data = parse_multipart(self.headers.get("Content-Type", ""), self._body())
+            validate_resource("Caption", meta)
+        else:
+            meta, data = self._json_body("Caption"), None
+        self._record("/upload/youtube/v3/captions", query, meta)
+        self.emu.charge("captions.update")
+        caption = next((c for c in self.emu.captions if c["id"] == meta.get("id")), None)
+        if caption is None:
+            raise ApiError(404, "captionNotFound", "The caption track could not be found.")
+        if data is not None:
+            check_srt(data)
+            caption["data"] = data
+        draft = (meta.get("snippet") or {}).get("isDraft")
+        if draft is not None:
+            caption["snippet"]["isDraft"] = draft
+        caption["updated"] = _now()
+        caption["etag"] = secrets.token_hex(8)
+        self._answer(200, self._caption_resource(caption, {"snippet"}))
+
+    def _channels_list(self, query: dict) -> None:
+        self._record("/youtube/v3/channels", query, None)
+        self.emu.charge("channels.list")
+        if query.get("mine") != "true" and query.get("id") != CHANNEL_ID:
+            raise ApiError(400, "missingRequiredParameter", "No filter selected: use mine or id")
+        parts = set(query.get("part", "").split(","))
+        channel: dict[str, Any] = {"kind": "youtube#channel", "etag": "emu", "id": CHANNEL_ID}
+        if "contentDetails" in parts:
+            channel["contentDetails"] = {
+                "relatedPlaylists": {"likes": "LL", "uploads": UPLOADS_PLAYLIST}
+            }
+        if "snippet" in parts:
+            channel["snippet"] = {
+                "title": "Emulated channel",
+                "description": "",
+                "publishedAt": "2020-01-01T00:00:00Z",
+            }
+        self._answer(
+            200,
+            {
+                "kind": "youtube#channelListResponse",
+                "etag": "emu",
+                "pageInfo": {"totalResults": 1, "resultsPerPage": 5},
+                "items": [channel],
+            },
+        )
+
+    def _playlist_items_list(self, query: dict) -> None:
+        emu = self.emu
+        self._record("/youtube/v3/playlistItems", query, None)
+        emu.charge("playlistItems.list")
+        playlist_id = query.get("playlistId")
+        if not playlist_id:
+            raise ApiError(
+                400, "missingRequiredParameter", "No filter selected: expected playlistId"
+            )
+        if playlist_id == UPLOADS_PLAYLIST:
+            videos = list(reversed(emu.uploads))  # newest first
+        elif playlist_id in emu.playlists:
+            videos = list(emu.playlists[playlist_id])
+        else:
+            raise ApiError(404, "playlistNotFound", "The playlist could not be found.")
+        entries = [(position, v) for position, v in enumerate(videos)]
+        if query.get("videoId"):
+            entries = [(p, v) for p, v in entries if v == query["videoId"]]
+        size = int(query.get("maxResults", "5"))
+        if not 0 <= size <= 50:
+            raise ApiError(400, "invalidValue", "maxResults must be between 0 and 50")
+        offset = 0
+        if query.get("pageToken"):
+            if query["pageToken"] not in emu.page_tokens:
+                raise ApiError(400, "invalidPageToken", "The page token is invalid.")
+            offset = emu.page_tokens[query["pageToken"]]
+        parts = set(query.get("part", "").split(","))
+        page = entries[offset : offset + size]
+        body: dict[str, Any] = {
+            "kind": "youtube#playlistItemListResponse",
+            "etag": secrets.token_hex(8),
+            "pageInfo": {"totalResults": len(entries), "resultsPerPage": size},
+            "items": [self._playlist_item_resource(playlist_id, p, v, parts) for p, v in page],
+        }
+        if offset + size < len(entries):
+            body["nextPageToken"] = emu.page_token(offset + size)
+        if offset:
+            body["prevPageToken"] = emu.page_token(max(0, offset - size))
+        self._answer(200, body)
+
+    def _playlist_item_resource(
+        self, playlist_id: str, position: int, video_id: str, parts: set[str]
+    ) -> dict:
+        video = self.emu.videos[video_id]
+        item_id = base64.urlsafe_b64encode(f"{playlist_id}.{video_id}".encode()).decode()
+        item: dict[str, Any] = {"kind": "youtube#playlistItem", "etag": "emu", "id": item_id}
+        private = video["status"]["privacyStatus"] == "private"
+        if "snippet" in parts:
+            item["snippet"] = {
+                "publishedAt": video["snippet"]["publishedAt"],
+                "channelId": CHANNEL_ID,
+                "title": video["snippet"]["title"],
+                "description": video["snippet"].get("description", ""),
+                "thumbnails": {},
+                "channelTitle": "Emulated channel",
+                "playlistId": playlist_id,
+                "position": position,
+                "resourceId": {"kind": "youtube#video", "videoId": video_id},
+                "videoOwnerChannelTitle": "Emulated channel",
+                "videoOwnerChannelId": CHANNEL_ID,
+            }
+        if "contentDetails" in parts:
+            item["contentDetails"] = {"videoId": video_id}
+            if not private:
+                item["contentDetails"]["videoPublishedAt"] = video["snippet"]["publishedAt"]
+        if "status" in parts:
+            item["status"] = {"privacyStatus": video["status"]["privacyStatus"]}
+        return item
 
     def _playlist_item(self, query: dict) -> None:
         body = self._json_body("PlaylistItem")
@@ -403,6 +593,14 @@ _ROUTES = {
     ("PUT", "/youtube/v3/videos"): (YouTubeHandler._update, "videos.update"),
     ("POST", "/upload/youtube/v3/thumbnails/set"): (YouTubeHandler._thumbnail, "thumbnails.set"),
     ("POST", "/upload/youtube/v3/captions"): (YouTubeHandler._caption, "captions.insert"),
+    ("GET", "/youtube/v3/captions"): (YouTubeHandler._captions_list, "captions.list"),
+    ("PUT", "/upload/youtube/v3/captions"): (YouTubeHandler._caption_update, "captions.update"),
+    ("PUT", "/youtube/v3/captions"): (YouTubeHandler._caption_update, "captions.update"),
+    ("GET", "/youtube/v3/channels"): (YouTubeHandler._channels_list, "channels.list"),
+    ("GET", "/youtube/v3/playlistItems"): (
+        YouTubeHandler._playlist_items_list,
+        "playlistItems.list",
+    ),
     ("POST", "/youtube/v3/playlistItems"): (YouTubeHandler._playlist_item, "playlistItems.insert"),
     ("PUT", "/youtube/v3/liveBroadcasts"): (YouTubeHandler._broadcast, "liveBroadcasts.update"),
 }

@@ -42,7 +42,8 @@ def test_title_description_and_metadata(content_run, chat_file):
     assert "Signature" not in description and description.count("deck.pdf") == 1
     meta = workspace.read_json("metadata.json")
     assert meta["title"] == title and meta["description"] == description.rstrip("\n")
-    assert meta["chapters"] == chapters and meta["privacy"] and meta["category_id"]
+    assert meta["chapters"] == chapters and meta["category_id"]
+    assert "privacy" not in meta  # one setting, youtube.privacy, decides a new upload's privacy
 
 
 def test_date_option_custom_templates_and_limits(content_run, tmp_path_factory):

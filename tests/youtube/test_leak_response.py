@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from pipeline.errors import InputError, UnresolvedFindingsError
+from pipeline.errors import InputError, UnresolvedFindingsError, UsageError
 from pipeline.youtube.leak_response import ledger_path, lockdown, republish, restore
 from pipeline.youtube.publisher import publish
 from tests.emulators.youtube_fixtures import finding
@@ -28,8 +28,9 @@ def test_lockdown_republish_keeps_old_private(
     assert youtube.videos[published]["status"]["privacyStatus"] == "private"
     ledger = json.loads(ledger_path(youtube_settings).read_text())
     assert ledger[published]["previous_privacy"] == "public"
-    # the lockdown kept the rest of the video as it was
-    assert youtube.videos[published]["snippet"]["tags"] == ["containers", "office hours"]
+    # the lockdown kept the rest of the video as it was, the recording's marker included
+    tags = youtube.videos[published]["snippet"]["tags"]
+    assert tags[:2] == ["containers", "office hours"] and tags[2].startswith("pipeline-")
 
     # the finding is found, redacted, and recorded as such
     (workdir / "flags.json").write_text(json.dumps({"findings": [finding("redacted")]}))
@@ -52,9 +53,26 @@ def test_lockdown_republish_keeps_old_private(
     record = json.loads((workdir / "youtube.json").read_text())
     assert record["video_id"] == result.video_id and record["replaces"] == published
 
+    # the new video carries the same recording's marker; the locked-down one is never
+    # taken for it
+    assert new["snippet"]["tags"][-1] == tags[2]
+
     # running it again updates the new video; nothing is uploaded twice
     again = republish(published, workdir, youtube_settings)
     assert again.video_id == result.video_id and again.updated
+    assert len(youtube.videos) == 2
+
+
+def test_killed_republish_is_not_mistaken_for_the_old_video(
+    youtube, youtube_settings, workdir, published, talk_mp4
+):
+    """With no record of the new upload (youtube.json lost), a second republish looks for
+    the recording's marker: the old video has it too, but is locked down, so it uploads."""
+    lockdown(published, youtube_settings)
+    (workdir / "youtube.json").unlink()
+    shutil.copy2(talk_mp4, workdir / "redacted.mp4")
+    result = republish(published, workdir, youtube_settings)
+    assert result.video_id != published and result.how == "uploaded"
     assert len(youtube.videos) == 2
 
 
@@ -82,6 +100,21 @@ def test_restore_after_false_alarm(youtube, youtube_settings, published):
     assert (change.current, change.changed) == ("public", True)
     assert youtube.videos[published]["status"]["privacyStatus"] == "public"
     assert published not in json.loads(ledger_path(youtube_settings).read_text())
+
+
+def test_restore_without_a_recorded_lockdown_refuses(youtube, youtube_settings):
+    """Never public on a guess: with no lockdown recorded, restore changes nothing and says
+    how to name the privacy."""
+    video_id = youtube.add_video("Made private by hand", privacy="private")
+    with pytest.raises(UsageError) as caught:
+        restore(video_id, youtube_settings)
+    assert "no lockdown" in caught.value.message and "--privacy public" in caught.value.hint
+    assert youtube.received == []
+    assert youtube.videos[video_id]["status"]["privacyStatus"] == "private"
+    # told which, it does it
+    change = restore(video_id, youtube_settings, privacy="unlisted")
+    assert (change.current, change.changed) == ("unlisted", True)
+    assert youtube.videos[video_id]["status"]["privacyStatus"] == "unlisted"
 
 
 def test_lockdown_of_a_live_broadcast(youtube, youtube_settings):

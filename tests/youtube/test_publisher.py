@@ -39,7 +39,9 @@ def test_full_publish(youtube, youtube_settings, workdir, talk_mp4):
     assert seen[-1] == size
     video = youtube.videos[result.video_id]
     assert video["snippet"]["title"] == "Office hours: deploying with containers"
-    assert video["snippet"]["tags"] == ["containers", "office hours"]
+    marker = video["snippet"]["tags"][-1]
+    assert video["snippet"]["tags"] == ["containers", "office hours", marker]
+    assert marker.startswith("pipeline-") and len(marker) == len("pipeline-") + 16
     assert video["snippet"]["categoryId"] == "28"
     assert video["status"]["privacyStatus"] == "private"
     # the description arrives with its chapters intact and valid for YouTube
@@ -69,8 +71,10 @@ def test_publishing_twice_updates_the_same_video(youtube, youtube_settings, work
     assert len(youtube.requests_to("POST", "thumbnails/set")) == 1
     assert len(youtube.captions) == 1
     assert youtube.playlists["PLpipeline"] == [first.video_id]
-    # the update carried every required field back (the emulator clears what is not sent)
-    assert youtube.videos[first.video_id]["snippet"]["tags"] == ["containers", "office hours"]
+    # the update carried every required field back (the emulator clears what is not sent),
+    # the recording's marker included
+    tags = youtube.videos[first.video_id]["snippet"]["tags"]
+    assert tags[:2] == ["containers", "office hours"] and tags[2].startswith("pipeline-")
 
 
 @pytest.mark.parametrize("status", [500, 503])
@@ -121,7 +125,7 @@ def test_quota_exceeded_stops_cleanly_then_resumes(youtube, youtube_settings, wo
         publish(workdir, youtube_settings)
     assert "resets at" in caught.value.message and "Pacific" in caught.value.message
     assert caught.value.resets_at
-    assert len(youtube.requests_to("POST", "/upload/youtube/v3/videos")) == 1  # not retried
+    assert len(youtube.received) == 1  # the first request is refused, and not retried
     assert not youtube.videos
 
     youtube.clear_faults()
@@ -239,14 +243,18 @@ def test_lost_final_answer_still_records_the_video_once(youtube, youtube_env, wo
     assert result.video_id == video_id and result.uploaded
     _assert_uploaded_once(youtube, video_id, talk_mp4)
     assert youtube.chunks_seen == 4  # nothing was sent after the failure
-    assert youtube.received[-4].body == {"status_query": f"bytes */{talk_mp4.stat().st_size}"}
+    queries = [r for r in youtube.received if (r.body or {}).get("status_query")]
+    assert [q.body["status_query"] for q in queries] == [f"bytes */{talk_mp4.stat().st_size}"]
 
 
 def test_token_without_the_captions_scope(youtube, youtube_settings, workdir):
     """captions.insert needs youtube.force-ssl: a token without it is refused (403)."""
     token_file = Path(youtube_settings.youtube.token_file)
     info = json.loads(token_file.read_text())
-    info["scopes"] = ["https://www.googleapis.com/auth/youtube.upload"]
+    info["scopes"] = [
+        "https://www.googleapis.com/auth/youtube.upload",
+        "https://www.googleapis.com/auth/youtube",
+    ]
     info["token"] = youtube.issue_token(frozenset(info["scopes"]))
     token_file.write_text(json.dumps(info))
     with pytest.raises(ServiceError, match="insufficientPermissions"):

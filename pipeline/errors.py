@@ -133,8 +133,6 @@ class BatchIncompleteError(PipelineError):
     """The batch finished, but at least one recording failed (see the summary)."""
 
     exit_code = 20
-
-
 class SecretsHeldError(PipelineError):
     """`on_secret = hold` and the scan found secrets nobody has resolved yet: the run stops
     before anything is published."""

@@ -58,13 +58,7 @@ class RunSummary:
             "has_audio": self.media.has_audio,
             "wall_seconds": round(self.wall_seconds, 3),
             "stages": [
-                {
-                    "name": o.name,
-                    "status": o.status,
-                    "seconds": round(o.seconds, 3),
-                    "note": o.note,
-                    "outputs": o.outputs,
-                }
+                {"name": o.name, "status": o.status, "seconds": round(o.seconds, 3), "note": o.note, "outputs": o.outputs}
                 for o in self.outcomes
             ],
             "warnings": self.warnings,
@@ -158,13 +152,7 @@ class Runner:
         ]
         keys = [
             fingerprint_value(
-                {
-                    "stage": stage.name,
-                    "version": stage.version,
-                    "params": params,
-                    "recording": recording_fp,
-                    "inputs": inputs,
-                }
+                {"stage": stage.name, "version": stage.version, "params": params, "recording": recording_fp, "inputs": inputs}
             )
             for params in variants
         ]
@@ -179,11 +167,7 @@ class Runner:
         self.workspace.prepare()
         recording_fp = fingerprint_file(self.recording, partial=True)
         self.workspace.update_manifest(
-            recording={
-                "path": str(self.recording),
-                "fingerprint": recording_fp,
-                "size": self.media.size,
-            }
+            recording={"path": str(self.recording), "fingerprint": recording_fp, "size": self.media.size}
         )
         deps = dependencies(stages)
         planned = planned or frozenset(s.name for s in stages)
@@ -223,12 +207,7 @@ class Runner:
             raise error
         ordered = [outcomes[s.name] for s in stages if s.name in by_name]
         return RunSummary(
-            self.recording,
-            self.workspace.root,
-            self.media,
-            ordered,
-            self._warnings,
-            time.perf_counter() - t0,
+            self.recording, self.workspace.root, self.media, ordered, self._warnings, time.perf_counter() - t0
         )
 
     def _warn(self, message: str) -> None:
@@ -264,14 +243,10 @@ class Runner:
             and self.workspace.outputs_intact(record)
         ):
             self.reporter.stage_finished(stage.name, "skipped", 0.0, "unchanged since last run")
-            return StageOutcome(
-                stage.name, "skipped", note="unchanged", outputs=list(record.get("outputs", {}))
-            )
+            return StageOutcome(stage.name, "skipped", note="unchanged", outputs=list(record.get("outputs", {})))
 
         started_at = _now()
-        self.workspace.record_stage(
-            stage.name, {"status": "running", "key": key, "started_at": started_at}
-        )
+        self.workspace.record_stage(stage.name, {"status": "running", "key": key, "started_at": started_at})
         ctx.progress = self.reporter.stage_started(stage.name, stage.progress_total(ctx))
         t0 = time.perf_counter()
         try:
@@ -280,13 +255,7 @@ class Runner:
             seconds = time.perf_counter() - t0
             self.workspace.record_stage(
                 stage.name,
-                {
-                    "status": "failed",
-                    "key": key,
-                    "started_at": started_at,
-                    "error": type(exc).__name__,
-                    "seconds": round(seconds, 3),
-                },
+                {"status": "failed", "key": key, "started_at": started_at, "error": type(exc).__name__, "seconds": round(seconds, 3)},
             )
             self.reporter.stage_finished(stage.name, "failed", seconds)
             raise
@@ -301,9 +270,7 @@ class Runner:
                 "version": stage.version,
                 "params": params,
                 "inputs": inputs,
-                "outputs": {
-                    name: fingerprint_artifact(self.workspace.path(name)) for name in result.outputs
-                },
+                "outputs": {name: fingerprint_artifact(self.workspace.path(name)) for name in result.outputs},
                 "summary": result.summary,
                 "started_at": started_at,
                 "finished_at": _now(),

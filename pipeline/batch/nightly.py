@@ -267,9 +267,7 @@ class Batch:
         except SecretsHeldError as exc:
             # waits for a person: `pipeline scan --dismiss` or a redaction, then `pipeline retry`
             self.state.set_step(row.uuid, "process", "held")
-            self.state.update(
-                row.uuid, status="held", attempts=row.attempts, last_error=exc.one_line()
-            )
+            self.state.update(row.uuid, status="held", attempts=row.attempts, last_error=exc.one_line())
             outcome.result, outcome.error, outcome.secrets = "held", exc.one_line(), self._secrets
             return outcome
         except Exception as exc:  # one recording never stops the others

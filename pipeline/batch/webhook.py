@@ -161,7 +161,9 @@ def make_server(
     return ThreadingHTTPServer((host, port), Handler)
 
 
-def batch_on_wake(settings: Settings, wake: threading.Event, echo: Callable[[str], None]) -> None:
+def batch_on_wake(
+    settings: Settings, wake: threading.Event, echo: Callable[[str], None]
+) -> None:
     """`pipeline webhook --process`: run the batch each time `wake` is set, for ever. A batch
     already running will not see a new row (it listed before), so the next wake-up or night
     picks it up. Every error is logged with its traceback and echoed; none ends the loop."""

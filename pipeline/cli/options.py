@@ -113,7 +113,6 @@ force_option = click.option(
     "--force NAME redoes one; repeatable.",
 )
 
-
 def file_setting_option(flag: str, setting: str, help: str) -> Callable:
     """An option naming an existing file whose absolute path becomes setting `setting`."""
     return setting_option(

@@ -114,10 +114,7 @@ class FindingTracker:
                 continue
             matched.add(id(track))
             track.last = t
-            if track.rule != rule or (confidence, len(value)) > (
-                track.confidence,
-                len(track.value),
-            ):
+            if track.rule != rule or (confidence, len(value)) > (track.confidence, len(track.value)):
                 # the longer reading of a secret being typed names it by its own rule
                 track.rule, track.value, track.confidence = rule, value, confidence
             for i, old in enumerate(track.boxes):

@@ -15,8 +15,7 @@ from pipeline.workspace import REVIEW_HTML, REVIEW_JSON, Workspace
 def render_html(review: Review) -> str:
     """The page as HTML text (autoescaped)."""
     env = Environment(
-        loader=PackageLoader("pipeline.review.report", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
+        loader=PackageLoader("pipeline.review.report", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
     duration = review.duration or 1.0
 

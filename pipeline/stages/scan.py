@@ -45,7 +45,6 @@ from pipeline.zoom.chat import read_chat
 
 log = logging.getLogger(__name__)
 
-
 class ScanStage(Stage):
     name = "scan"
     version = 3
@@ -106,7 +105,9 @@ class ScanStage(Stage):
             },
         )
 
-    def _screen(self, ctx: StageContext, salt: str) -> tuple[list[SecretFinding], dict[str, Any]]:
+    def _screen(
+        self, ctx: StageContext, salt: str
+    ) -> tuple[list[SecretFinding], dict[str, Any]]:
         """What was seen on screen, and how much was read to see it: from the slides pass of
         this run when it read the screen, else from a pass of this stage's own."""
         assert ctx.media is not None and ctx.media.video is not None

@@ -22,6 +22,7 @@ from pipeline.workspace import CAPTIONS_SRT, CAPTIONS_VTT, MEDIA_JSON, TRANSCRIP
 log = logging.getLogger(__name__)
 
 
+
 @dataclass(frozen=True)
 class TranscriptionOptions:
     """The options a transcript was made with (recorded in transcript.json)."""

@@ -131,8 +131,6 @@ def modification_date(media: MediaInfo | None) -> EventDate | None:
     if media is None:
         return None
     try:
-        return EventDate(
-            datetime.fromtimestamp(Path(media.path).stat().st_mtime), "modification time"
-        )
+        return EventDate(datetime.fromtimestamp(Path(media.path).stat().st_mtime), "modification time")
     except OSError:
         return None

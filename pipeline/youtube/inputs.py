@@ -114,6 +114,8 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+
+
 def unresolved_findings(workdir: Path) -> list[dict]:
     """Secret findings that publishing would expose: on screen or said aloud, neither hidden
     by the work folder's redaction nor dismissed by a person."""

@@ -15,7 +15,6 @@ from pipeline.youtube.rules import fit_title
 
 FIRST_SLIDE = f"{SLIDES_DIR}/0001.jpg"
 
-
 def title_slide_text(workspace: Workspace | None) -> Callable[[], str] | None:
     """What the title slide (the first slide the slides stage kept) says, read with OCR when
     asked; None when there is no slide."""

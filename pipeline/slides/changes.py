@@ -28,35 +28,17 @@ import numpy as np
 
 from pipeline.media.activity import StreamActivity
 from pipeline.media.frames import SampledFrame
+from pipeline.media.geometry import Box
+from pipeline.slides.comparison import (
+    CellGrid,
+    Comparison,
+    DetectorOptions,
+    cell_difference,
+    compare,
+)
+from pipeline.slides.share_region import LaidOutSample, ShareStretch, ShareTracker
 
-
-@dataclass(frozen=True)
-class DetectorOptions:
-    """Tuning of the detector (recorded in slides.json)."""
-
-    #: samples per second read from the recording
-    sample_fps: float = 2.0
-    #: width the frames are scaled to
-    width: int = 320
-    #: cell edge in pixels of the scaled frame
-    cell: int = 10
-    #: a cell's mean absolute difference above this means it changed
-    cell_threshold: float = 6.0
-    #: fraction of (unmasked) cells with replaced content that makes a change
-    replaced_fraction: float = 0.02
-    #: fraction of changed cells that makes a change even when content was only added
-    changed_fraction: float = 0.5
-    #: while a change settles, a jump over this fraction of the screen starts it afresh
-    switch_fraction: float = 0.2
-    #: a new picture must hold still this long to count
-    stable_seconds: float = 2.0
-    #: cell activity (0..1, moving average of "changed since last sample") above which a
-    #: cell is masked as a moving region
-    activity_mask: float = 0.3
-    #: weight of the newest sample in the activity average
-    activity_rate: float = 0.15
-    #: above this masked fraction of the screen there is no screen share (gallery view)
-    no_share_fraction: float = 0.5
+__all__ = ["CellGrid", "Comparison", "DetectorOptions", "compare", "detect_changes"]
 
 
 @dataclass(frozen=True)
@@ -68,122 +50,39 @@ class DetectedChange:
     frame_time: float
     confidence: float
     replaced: float
-
-
-@dataclass(frozen=True)
-class Comparison:
-    changed: float
-    replaced: float
-    scrolled: bool
-
-    def is_change(self, opts: DetectorOptions) -> bool:
-        if self.scrolled:
-            return False
-        return self.replaced >= opts.replaced_fraction or self.changed >= opts.changed_fraction
-
-
-class CellGrid:
-    """Per-cell statistics of a gray frame."""
-
-    def __init__(self, image: np.ndarray, cell: int):
-        h, w = image.shape
-        self.h, self.w = h // cell * cell, w // cell * cell
-        self.cell = cell
-        self.image = image[: self.h, : self.w].astype(np.int16)
-        blocks = self.blocks(self.image).astype(np.float32)
-        self.mean = blocks.mean(axis=(1, 3))
-        self.std = blocks.std(axis=(1, 3))
-
-    def blocks(self, a: np.ndarray) -> np.ndarray:
-        c = self.cell
-        return a.reshape(a.shape[0] // c, c, a.shape[1] // c, c)
-
-    def sharpness(self) -> float:
-        """Mean gradient magnitude: higher for a crisp, fully drawn frame."""
-        img = self.image.astype(np.float32)
-        return float(np.abs(np.diff(img, axis=0)).mean() + np.abs(np.diff(img, axis=1)).mean())
-
-
-def cell_difference(a: CellGrid, b: CellGrid) -> np.ndarray:
-    """Per-cell mean absolute difference of two grids of the same size."""
-    return a.blocks(np.abs(a.image - b.image)).mean(axis=(1, 3))
-
-
-def _shifted_cells(a: CellGrid, b: CellGrid, dy: int) -> np.ndarray:
-    """Per-cell difference of `a` shifted up by `dy` rows against `b`. Rows the shift
-    uncovers count as changed: what scrolled into view is new, and a big shift that
-    merely pushes the difference out of view must not explain it away."""
-    if dy > 0:
-        diff = np.abs(a.image[dy:] - b.image[:-dy])
-        top = 0
-    else:
-        diff = np.abs(a.image[:dy] - b.image[-dy:])
-        top = -dy
-    full = np.full_like(a.image, 255)
-    full[top : top + diff.shape[0]] = diff
-    return a.blocks(full).mean(axis=(1, 3))
-
-
-def _scroll_explains(a: CellGrid, b: CellGrid, changed: np.ndarray, opts: DetectorOptions) -> bool:
-    """True when shifting `a` vertically makes the `changed` cells match `b`: a page or a
-    terminal scrolled. Parts that did not move (a browser's toolbar) are not held against
-    it, since only cells that changed without a shift are judged."""
-    rows_a = a.image.mean(axis=1)
-    rows_b = b.image.mean(axis=1)
-    h = a.h
-    best, best_dy = None, 0
-    for dy in range(-h // 3, h // 3 + 1):
-        if abs(dy) < 2:
-            continue
-        if dy > 0:
-            err = np.abs(rows_a[dy:] - rows_b[:-dy]).mean()
-        else:
-            err = np.abs(rows_a[:dy] - rows_b[-dy:]).mean()
-        if best is None or err < best:
-            best, best_dy = err, dy
-    if best is None:
-        return False
-    still_changed = (_shifted_cells(a, b, best_dy) > opts.cell_threshold) & changed
-    return bool(still_changed.sum() <= 0.35 * changed.sum())
-
-
-def compare(
-    stable: CellGrid, current: CellGrid, mask: np.ndarray, opts: DetectorOptions
-) -> Comparison:
-    """How much `current` differs from `stable`, ignoring masked cells."""
-    diff = cell_difference(stable, current)
-    keep = ~mask
-    n = max(1, int(keep.sum()))
-    changed = (diff > opts.cell_threshold) & keep
-    content_before = stable.std > 6
-    content_after = current.std > 6
-    flipped = np.abs(stable.mean - current.mean) > 40
-    replaced = changed & ((content_before & content_after) | flipped)
-    changed_frac = changed.sum() / n
-    replaced_frac = replaced.sum() / n
-    scrolled = False
-    if replaced_frac >= opts.replaced_fraction or changed_frac >= opts.changed_fraction:
-        scrolled = _scroll_explains(stable, current, changed, opts)
-    return Comparison(float(changed_frac), float(replaced_frac), scrolled)
+    #: the share rectangle at the change (small-view pixels), None when nobody shares
+    share: Box | None = None
 
 
 @dataclass
 class _Candidate:
     start: float
-    grid: CellGrid
-    still_since: float
+    grid: CellGrid | None
     best_time: float
     best_sharpness: float
+    #: a layout switch (a share starts, ends or moves): a change without comparing pictures
+    layout: bool = False
+
+
+def share_crop(image: np.ndarray, box: Box) -> np.ndarray:
+    """The part of a small gray picture inside the share `box`."""
+    x, y, w, h = box
+    return image[y : y + h, x : x + w]
 
 
 class SlideChangeDetector:
-    """Feed sampled frames in time order (`feed`), then `finish`; read `changes` and
-    `masked_fraction`. Memory: a few frames, whatever the recording's length."""
+    """Feed sampled frames in time order (`feed`), then `finish`; read `changes`, `shares`
+    and `masked_fraction`. Slides are compared only inside the share rectangle of their
+    stretch (pipeline.slides.share_region); a layout switch is a change of its own.
+    Decisions come a few samples late (the share tracker looks ahead). Memory: a few
+    frames, whatever the recording's length."""
 
     def __init__(self, opts: DetectorOptions | None = None):
         self.opts = opts or DetectorOptions()
         self.changes: list[DetectedChange] = []
         self.first_frame_time: float = 0.0
+        self.tracker = ShareTracker()
+        self._box: Box | None = None
         self._stable: CellGrid | None = None
         self._previous: CellGrid | None = None
         self._activity: np.ndarray | None = None
@@ -191,16 +90,27 @@ class SlideChangeDetector:
         self._masked_sum = 0.0
         self._samples = 0
         self._first_best = (0.0, -1.0)  # (time, sharpness) of the opening picture
+        self._frame_size: tuple[int, int] = (0, 0)
 
     @property
     def masked_fraction(self) -> float:
-        """Average fraction of the screen masked as moving regions."""
+        """Average fraction of the screen outside the share or masked as moving inside it."""
         return self._masked_sum / self._samples if self._samples else 0.0
 
     @property
     def screen_share(self) -> bool:
         """False when most of the picture keeps moving (gallery view, no shared screen)."""
         return self.masked_fraction < self.opts.no_share_fraction
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """Height and width of the small pictures fed (0, 0 before the first)."""
+        return self._frame_size
+
+    @property
+    def shares(self) -> list[ShareStretch]:
+        """The layout stretches seen (box None: nobody shared), in small-view pixels."""
+        return self.tracker.stretches
 
     def mask(self) -> np.ndarray:
         assert self._activity is not None
@@ -211,71 +121,118 @@ class SlideChangeDetector:
         return None if self._activity is None else self.mask()
 
     def feed(self, frame: SampledFrame) -> None:
-        opts = self.opts
-        grid = CellGrid(frame.image, opts.cell)
-        t = frame.time
-        if self._stable is None:
-            self._stable = self._previous = grid
-            self._activity = np.zeros_like(grid.mean)
+        """Take one sample (a small gray picture)."""
+        self._frame_size = frame.image.shape
+        for placed in self.tracker.feed(frame):
+            self._feed_placed(placed)
+
+    def _feed_placed(self, placed: LaidOutSample) -> None:
+        t = placed.frame.time
+        if placed.new_layout:
+            self._switch_layout(t)
+        self._box = placed.box
+        if placed.box is None:
+            self._count_masked(None)
+            self._stable = self._previous = None
+            cand = self._candidate
+            if cand is not None and t - cand.start >= self.opts.stable_seconds:
+                self._settle(cand, None)
+            return
+        grid = CellGrid(share_crop(placed.frame.image, placed.box), self.opts.cell)
+        if self._stable is None or self._stable.mean.shape != grid.mean.shape:
+            self._start_layout(t, grid)
+            return
+        self._compare_next(t, grid)
+
+    def _switch_layout(self, t: float) -> None:
+        """A share started, ended or moved at `t`: that is a change (it held CONFIRM samples)."""
+        self._candidate = _Candidate(t, None, t, -1.0, layout=True)
+        self._stable = self._previous = None
+
+    def _start_layout(self, t: float, grid: CellGrid) -> None:
+        self._stable = self._previous = grid
+        self._activity = np.zeros_like(grid.mean)
+        self._count_masked(self.mask())
+        cand = self._candidate
+        if cand is not None and cand.layout:
+            cand.grid, cand.best_time, cand.best_sharpness = grid, t, grid.sharpness()
+        elif not self.changes and cand is None and self._first_best[1] < 0:
             self.first_frame_time = t
             self._first_best = (t, grid.sharpness())
-            return
+
+    def _count_masked(self, mask: np.ndarray | None) -> None:
+        h, w = self._frame_size
+        if mask is None or self._box is None or not h:
+            self._masked_sum += 1.0
+        else:
+            share = self._box[2] * self._box[3] / float(h * w)
+            self._masked_sum += 1.0 - share + share * float(mask.mean())
+        self._samples += 1
+
+    def _compare_next(self, t: float, grid: CellGrid) -> None:
+        opts = self.opts
         step = cell_difference(self._previous, grid) > opts.cell_threshold
         # a frame where much of the screen changes at once is a cut, not a moving region
         if step.mean() < 0.2:
             self._activity += opts.activity_rate * (step - self._activity)
         mask = self.mask()
-        self._masked_sum += float(mask.mean())
-        self._samples += 1
+        self._count_masked(mask)
         moving = (step & ~mask).sum() / max(1, int((~mask).sum())) >= opts.replaced_fraction
-
         cand = self._candidate
         if cand is None:
-            comparison = compare(self._stable, grid, mask, opts)
-            if comparison.is_change(opts):
-                self._candidate = _Candidate(t, grid, t, t, grid.sharpness())
+            if compare(self._stable, grid, mask, opts).is_change(opts):
+                self._candidate = _Candidate(t, grid, t, grid.sharpness())
             else:
                 self._stable = grid  # drift: typing, scrolling, cursor
                 if not self.changes and not moving:
                     s = grid.sharpness()
                     if s > self._first_best[1]:
                         self._first_best = (t, s)
-        else:
+            self._previous = grid
+            return
+        if not cand.layout and cand.grid is not None:
             jump = compare(cand.grid, grid, mask, opts)
             if jump.is_change(opts) and jump.changed >= opts.switch_fraction:
                 # a second screen switch: what was settling is not what the topic looks like
                 # (smaller jumps, e.g. a video playing in the new slide, are movement)
-                self._candidate = _Candidate(t, grid, t, t, grid.sharpness())
+                self._candidate = _Candidate(t, grid, t, grid.sharpness())
                 self._previous = grid
                 return
-            if moving:
-                cand.grid, cand.still_since = grid, t
-                cand.best_time, cand.best_sharpness = t, grid.sharpness()
-            else:
-                s = grid.sharpness()
-                if s > cand.best_sharpness:
-                    cand.best_time, cand.best_sharpness = t, s
-                cand.grid = grid
-            if t - cand.still_since >= opts.stable_seconds:
-                self._settle(cand, mask)
+        if not moving:
+            s = grid.sharpness()
+            if s > cand.best_sharpness:
+                cand.best_time, cand.best_sharpness = t, s
+        cand.grid = grid
+        # the new screen counts from its first sample however it scrolls or animates after
+        if t - cand.start >= opts.stable_seconds:
+            self._settle(cand, mask)
         self._previous = grid
 
-    def _settle(self, cand: _Candidate, mask: np.ndarray) -> None:
-        comparison = compare(self._stable, cand.grid, mask, self.opts)
-        if comparison.is_change(self.opts):
-            confidence = min(1.0, 0.5 + comparison.replaced / (4 * self.opts.replaced_fraction))
-            self.changes.append(
-                DetectedChange(
-                    cand.start, cand.best_time, round(confidence, 3), comparison.replaced
+    def _settle(self, cand: _Candidate, mask: np.ndarray | None) -> None:
+        """Keep the candidate as a change when it is a layout switch, or when what it became
+        still differs from the picture before it (else it was a flash)."""
+        if cand.layout:
+            self.changes.append(DetectedChange(cand.start, cand.best_time, 1.0, 1.0, self._box))
+        elif self._stable is not None and cand.grid is not None and mask is not None:
+            comparison = compare(self._stable, cand.grid, mask, self.opts)
+            if comparison.is_change(self.opts):
+                replaced = comparison.replaced
+                confidence = min(1.0, 0.5 + replaced / (4 * self.opts.replaced_fraction))
+                self.changes.append(
+                    DetectedChange(
+                        cand.start, cand.best_time, round(confidence, 3), replaced, self._box
+                    )
                 )
-            )
-        self._stable = cand.grid
+        if cand.grid is not None and self._box is not None:
+            self._stable = cand.grid
         self._candidate = None
 
     def finish(self) -> list[DetectedChange]:
         """Close the stream (a change still settling at the end is judged as it stands)."""
-        if self._candidate is not None and self._activity is not None:
-            self._settle(self._candidate, self.mask())
+        for placed in self.tracker.finish():
+            self._feed_placed(placed)
+        if self._candidate is not None:
+            self._settle(self._candidate, self.mask() if self._activity is not None else None)
         return self.changes
 
     @property
@@ -287,6 +244,12 @@ class SlideChangeDetector:
 #: a keyframe differing from the one before over this share of the picture, with no packet
 #: spike between them, shows a switch made at the keyframe itself
 SWITCH_AT_KEYFRAME_FRACTION = 0.25
+
+
+#: with more of the picture than this changing between any two keyframes so far (a strip of webcam
+#: tiles, not one small tile), the packets are too noisy for a switch inside a stretch to
+#: stand out as a spike: a large difference opens the stretch after all
+NOISY_MOVING_FRACTION = 0.04
 
 
 #: keyframe-to-keyframe comparisons a cell is remembered over, and in how many of them it must
@@ -334,7 +297,7 @@ class KeyframeGate:
         if self.activity is not None:
             if self.activity.active_between(a.time, b.time):
                 differs = True
-            elif fraction >= SWITCH_AT_KEYFRAME_FRACTION:
+            elif fraction >= SWITCH_AT_KEYFRAME_FRACTION and not self._noisy():
                 # a switch this large inside the stretch would have spiked a packet: it
                 # happened at the keyframe itself, which is sampled already
                 differs = False
@@ -342,6 +305,13 @@ class KeyframeGate:
             self.opened += 1
             self.opened_seconds += b.time - a.time
         return bool(differs)
+
+    def _noisy(self) -> bool:
+        """Whether more than NOISY_MOVING_FRACTION of the cells changed in every keyframe
+        comparison remembered (two at least)."""
+        if len(self._history) < 2:
+            return False
+        return min(float(h.mean()) for h in self._history) > NOISY_MOVING_FRACTION
 
 
 def detect_changes(

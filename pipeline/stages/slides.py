@@ -25,6 +25,7 @@ from pipeline.media.sampling import SampledFrame as ScreenSample
 from pipeline.media.screen_pass import Watcher, watch_screen
 from pipeline.settings import Settings
 from pipeline.slides.changes import DetectorOptions, KeyframeGate, SlideChangeDetector
+from pipeline.slides.share_region import to_video_pixels
 from pipeline.stages.base import Stage, StageContext, StageResult
 from pipeline.stages.probe import load_activity
 from pipeline.workspace import (
@@ -44,6 +45,8 @@ class SlideChange:
     frame: str
     confidence: float
     title: str | None = None
+    #: the share rectangle [x, y, w, h] in video pixels at this change (None: nobody shared)
+    share: list[int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +54,7 @@ class SlideChange:
             "frame": self.frame,
             "confidence": self.confidence,
             "title": self.title,
+            "share": self.share,
         }
 
 
@@ -74,6 +78,34 @@ def representative_time(pick: float, until: float, keyframes: list[float]) -> fl
     return pick
 
 
+def ctx_size(ctx: StageContext) -> tuple[int, int]:
+    """The recording's width and height in pixels."""
+    video = ctx.media.video if ctx.media else None
+    return (video.width, video.height) if video else video_size(ctx.recording)
+
+
+def share_layouts(
+    detector: SlideChangeDetector, width: int, height: int, duration: float | None
+) -> list[dict]:
+    """slides.json's `shares`: each stretch with a shared screen, its box in video pixels
+    (a stretch ends where the next begins; the last at the end of the recording)."""
+    stretches = detector.shares
+    ends = (
+        [s.start for s in stretches[1:]] + [max(stretches[-1].end, duration or 0.0)]
+        if stretches
+        else []
+    )
+    return [
+        {
+            "start": round(s.start, 3),
+            "end": round(end, 3),
+            "box": to_video_pixels(s.typical_box(), detector.frame_size, width, height),
+        }
+        for s, end in zip(stretches, ends, strict=True)
+        if s.box is not None
+    ]
+
+
 class SlideWatcher:
     """The slide detector's side of the screen pass: it looks at a 320 px gray view of each
     sample (SampledFrame.low)."""
@@ -92,7 +124,7 @@ class SlideWatcher:
 
 class SlidesStage(Stage):
     name = "slides"
-    version = 5
+    version = 6
     needs = (MEDIA_JSON, ACTIVITY_JSON)
     #: only the probe: slide detection overlaps transcription
     after = ("probe",)
@@ -147,6 +179,7 @@ class SlidesStage(Stage):
         )
         detector.finish()
 
+        shares = share_layouts(detector, width, height, duration)
         changes, frame_times = self._save_slide_frames(ctx, detector, keyframes, duration)
         ctx.progress(duration or 0.0, duration)
 
@@ -175,6 +208,7 @@ class SlidesStage(Stage):
                     "decoded_seconds": decoded,
                     "frame_times": frame_times,
                 },
+                "shares": shares,
                 "changes": [c.to_dict() for c in changes],
             },
         )
@@ -205,6 +239,9 @@ class SlidesStage(Stage):
         """One JPEG per slide in slides/ (stale ones removed). Returns the slide changes and
         the times of the frames saved."""
         starts = [0.0] + [c.time for c in detector.changes]
+        first = detector.shares[0].typical_box() if detector.shares else None
+        boxes = [first] + [c.share for c in detector.changes]
+        small, (width, height) = detector.frame_size, ctx_size(ctx)
         picks = [detector.opening_frame_time] + [c.frame_time for c in detector.changes]
         confidences = [1.0] + [c.confidence for c in detector.changes]
         ends = [*starts[1:], duration or float("inf")]
@@ -223,5 +260,6 @@ class SlidesStage(Stage):
             with ctx.workspace.atomic(name) as tmp:
                 Image.fromarray(grabbed.image).save(tmp, format="JPEG", quality=88)
             frame_times.append(round(grabbed.time, 3))
-            changes.append(SlideChange(round(start, 3), name, confidences[i]))
+            share = to_video_pixels(boxes[i], small, width, height)
+            changes.append(SlideChange(round(start, 3), name, confidences[i], share=share))
         return changes, frame_times

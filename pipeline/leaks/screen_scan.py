@@ -226,6 +226,7 @@ class ScreenScanner:
         self._pending = np.zeros((0, 0), dtype=bool)
         self._moving = np.zeros((0, 0), dtype=bool)
         self._busy_lines: list[OcrLine] = []
+        self._layout: tuple | None = None
 
     # -- change detection ------------------------------------------------------------------
     @staticmethod
@@ -288,8 +289,25 @@ class ScreenScanner:
         return _merge_bands(bands), boxes
 
     # -- reading ---------------------------------------------------------------------------
-    def feed(self, frame: SampledFrame) -> None:
-        """Read what changed in `frame` and update the tracked secrets."""
+    def _forget(self) -> None:
+        """A new layout: nothing read so far is where it was (the tracker keeps its secrets)."""
+        self._reference = self._previous = None
+        self._history.clear()
+        self._last_busy_read = -1e9
+        self._pending = np.zeros((0, 0), dtype=bool)
+        self._moving = np.zeros((0, 0), dtype=bool)
+        self._busy_lines, self.lines = [], []
+
+    def feed(self, frame: SampledFrame, origin: tuple[int, int] = (0, 0)) -> None:
+        """Read what changed in `frame` and update the tracked secrets. `frame` may be a
+        crop of the picture (the share rectangle) whose top left corner is `origin` in video
+        pixels: secrets are boxed in video pixels. When the crop moves or changes size (a new
+        layout), what was read is forgotten and the crop read whole."""
+        layout = (origin, frame.image.shape)
+        if layout != self._layout:
+            if self._layout is not None:
+                self._forget()
+            self._layout = layout
         low = frame.low.astype(np.int16)
         image = frame.image
         scale = (image.shape[1] / low.shape[1] * CELL, image.shape[0] / low.shape[0] * CELL)
@@ -309,7 +327,10 @@ class ScreenScanner:
         for line in self.lines + self._busy_lines:
             for match in _detect_line(line.text):
                 confidence = round(match.confidence * line.score, 3)
-                seen.append((match.rule, match.value, value_box(line, match), confidence))
+                x, y, w, h = value_box(line, match)
+                seen.append(
+                    (match.rule, match.value, (x + origin[0], y + origin[1], w, h), confidence)
+                )
         self.tracker.update(frame.time, seen)
 
     def _read_band(self, image: np.ndarray, band: Band, scale: tuple[float, float]) -> None:

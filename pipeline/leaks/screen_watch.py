@@ -8,7 +8,10 @@ scan`), the scan stage makes the pass itself with this watcher alone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from pipeline.leaks.findings import SecretFinding, finding_id
 from pipeline.leaks.masking import mask_secret
@@ -21,7 +24,9 @@ from pipeline.workspace import SCREEN_FINDINGS_JSON, Workspace
 
 #: bump when detectors, or how the screen is sampled, change what is found (re-scans cached
 #: recordings)
-DETECTORS_VERSION = 2
+DETECTORS_VERSION = 3
+#: a share rectangle covering this share of the frame is the whole frame (not cropped)
+WHOLE_FRAME = 0.95
 
 
 def screen_params(settings: Settings) -> dict[str, Any]:
@@ -30,14 +35,22 @@ def screen_params(settings: Settings) -> dict[str, Any]:
 
 
 class ScreenWatcher:
-    """Feeds the screen pass's samples to a ScreenScanner (OCR on `threads` threads);
-    `findings` names what it saw."""
+    """Feeds the screen pass's samples to a ScreenScanner (OCR on `threads` threads), each
+    cropped to the share rectangle `share_of()` names at the time (video pixels; None: the
+    whole picture); `findings` names what it saw."""
 
-    def __init__(self, fps: float, activity: StreamActivity | None, threads: int = 1):
+    def __init__(
+        self,
+        fps: float,
+        activity: StreamActivity | None,
+        threads: int = 1,
+        share_of: Callable[[], list[int] | None] | None = None,
+    ):
         from pipeline.leaks.ocr import ScreenReader
         from pipeline.leaks.screen_scan import ScreenGate, ScreenScanner
 
         self.fps = fps
+        self._share_of = share_of
         self._scanner = ScreenScanner(ScreenReader(threads=threads))
         self._gate = ScreenGate(activity)
         self._trimmer = HeapTrimmer()
@@ -46,7 +59,16 @@ class ScreenWatcher:
         return self._gate(a, b)
 
     def feed(self, frame: SampledFrame) -> None:
-        self._scanner.feed(frame)
+        """Scan the sample; only its share rectangle when `share_of` names one that leaves
+        something out (the webcam tiles beside it, Zoom's border)."""
+        box = self._share_of() if self._share_of is not None else None
+        height, width = frame.image.shape[:2]
+        if box is not None and box[2] * box[3] < WHOLE_FRAME * width * height:
+            x, y, w, h = box
+            crop = np.ascontiguousarray(frame.image[y : y + h, x : x + w])
+            self._scanner.feed(SampledFrame(frame.time, crop), origin=(x, y))
+        else:
+            self._scanner.feed(frame)
         self._trimmer.tick()
 
     def findings(self, salt: str, duration: float) -> list[SecretFinding]:

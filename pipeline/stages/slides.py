@@ -106,6 +106,16 @@ def share_layouts(
     ]
 
 
+def latest_share(detector: SlideChangeDetector, width: int, height: int) -> list[int] | None:
+    """The share rectangle of the latest layout the detector has placed samples in, in video
+    pixels (None before the first, or while nobody shares). It lags the pass by a few
+    samples: a new layout counts once it has held (share_region.CONFIRM)."""
+    stretches = detector.shares
+    if not stretches:
+        return None
+    return to_video_pixels(stretches[-1].box, detector.frame_size, width, height)
+
+
 class SlideWatcher:
     """The slide detector's side of the screen pass: it looks at a 320 px gray view of each
     sample (SampledFrame.low)."""
@@ -161,7 +171,7 @@ class SlidesStage(Stage):
         width, height = (video.width, video.height) if video else video_size(ctx.recording)
         detector = SlideChangeDetector(opts)
         activity = load_activity(ctx.workspace, keyframes)
-        screen = self._screen_watcher(ctx, activity)
+        screen = self._screen_watcher(ctx, activity, lambda: latest_share(detector, width, height))
         watchers: list[Watcher] = [
             SlideWatcher(detector, KeyframeGate(detector, activity=activity))
         ]
@@ -223,14 +233,14 @@ class SlidesStage(Stage):
             },
         )
 
-    def _screen_watcher(self, ctx: StageContext, activity) -> ScreenWatcher | None:
-        """The secret scanner riding on this pass, when the run scans too."""
+    def _screen_watcher(self, ctx: StageContext, activity, share_of) -> ScreenWatcher | None:
+        """The secret scanner riding on this pass, when the run scans too: it reads only the
+        share rectangle the detector has found so far (`share_of`)."""
         if "scan" not in ctx.planned:
             return None
         check_scan_settings(ctx.settings.scan)
-        return ScreenWatcher(
-            ctx.settings.scan.fps, activity, threads=ctx.settings.scan.ocr_threads or ctx.threads
-        )
+        threads = ctx.settings.scan.ocr_threads or ctx.threads
+        return ScreenWatcher(ctx.settings.scan.fps, activity, threads=threads, share_of=share_of)
 
     def _save_slide_frames(
         self, ctx: StageContext, detector: SlideChangeDetector, keyframes: list[float],

@@ -192,3 +192,30 @@ def test_the_quiet_part_of_a_webcam_tile_opens_no_band(reader):
         if k == 5:  # busy from here on
             scanner.bands.clear()
     assert scanner.bands == []
+
+
+def test_the_watcher_reads_only_the_share_rectangle_it_is_given():
+    """zoom_speaker.mp4 (real media), title slide and slide: given the share rectangle, the
+    scanner never looks at the webcam strip and reads fewer samples than on the whole
+    picture; what it sees is the same text."""
+    import json
+
+    from pipeline.leaks.screen_watch import ScreenWatcher
+    from pipeline.media.frames import iter_frames
+    from tests.conftest import FIXTURES
+
+    truth = json.loads((FIXTURES / "zoom_speaker.json").read_text())
+    share = truth["layouts"][0]["share"]
+    box = [share["x"], share["y"], share["w"], share["h"]]
+    cropped = ScreenWatcher(2.0, None, threads=1, share_of=lambda: box)
+    whole = ScreenWatcher(2.0, None, threads=1)
+    reader = RegionLog()
+    cropped._scanner.reader = reader  # the same real reader, noting where it looks
+    for frame in iter_frames(FIXTURES / "zoom_speaker.mp4", 2.0, 0, end=20.0):
+        for watcher in (cropped, whole):
+            watcher.feed(SampledFrame(frame.time, frame.image))
+    assert reader.regions and all(x + w <= share["w"] for x, _, w, _ in reader.regions)
+    assert cropped.stats()["frames_ocr"] < whole.stats()["frames_ocr"]
+    texts = {ln.text for ln in cropped._scanner.lines}
+    assert any("Parallel extractors" in t for t in texts), texts
+    assert cropped.findings("salt", 20.0) == whole.findings("salt", 20.0) == []

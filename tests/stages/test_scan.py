@@ -238,3 +238,15 @@ def test_at_30_fps_decoding_reference_frames_only_misses_no_secret(tmp_path_fact
         assert len(found) == 1, (planted["rule"], found)
         assert -2.5 <= found[0]["start"] - planted["start"] <= 1.0
         assert abs(found[0]["end"] - planted["end"]) <= 1.0
+
+
+@pytest.mark.parametrize("name", ["zoom_speaker", "zoom_gallery", "zoom_demoday"])
+def test_on_zoom_layouts_the_scan_reads_the_share_and_flags_nothing(content_run, name):
+    """The slides pass finds the share rectangle and the scanner riding on it reads only
+    that (tests/leaks/test_screen_scan.py: the tiles are never looked at); the Zoom fixtures
+    show no secret, in the share or out of it."""
+    from pipeline.workspace import FLAGS_JSON, SCREEN_FINDINGS_JSON
+
+    work = content_run(name, stages=("slides", "scan"))
+    assert work.read_json(FLAGS_JSON)["findings"] == []
+    assert work.read_json(SCREEN_FINDINGS_JSON)["findings"] == []

@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +30,13 @@ from pipeline.batch.ledger_db import (
 )
 from pipeline.batch.migrations import migrate
 from pipeline.errors import UsageError
+from pipeline.services.zoom import ZoomClient
 from pipeline.settings import Settings
 from pipeline.youtube.inputs import video_url
+from pipeline.zoom.recordings import ZoomMeeting
 
 STEPS = ("download", "process", "publish", "trash")
 OPEN_STATUSES = ("queued", "waiting", "running", "failed", "deferred")
-
 
 
 def now_iso() -> str:
@@ -209,7 +210,12 @@ class StateDB:
                 )
             else:
                 keep = existing["status"] in (
-                    "done", "permanent", "running", "failed", "held", "deferred"
+                    "done",
+                    "permanent",
+                    "running",
+                    "failed",
+                    "held",
+                    "deferred",
                 )
                 conn.execute(
                     "UPDATE recordings SET meeting_json = ?, topic = ?, duration = ?,"
@@ -306,3 +312,20 @@ class RowLedger:
 
     def video_known(self, video_id: str) -> None:
         self.state.set_video(self.uuid, video_id, video_url(video_id))
+
+
+#: a webhook's download token lives 24 h; after this the app's own token is used
+DOWNLOAD_TOKEN_TTL = timedelta(hours=23)
+
+
+def meeting_and_token(row: RecordingRow, zoom: ZoomClient) -> tuple[ZoomMeeting, str | None]:
+    """The meeting as the ledger has it (asked from Zoom when only a webhook knew it) and a
+    webhook's download token while it is still valid."""
+    data = row.meeting
+    if row.source == "webhook" and row.download_token and row.token_received_at:
+        received = datetime.fromisoformat(row.token_received_at)
+        if datetime.now(UTC) - received < DOWNLOAD_TOKEN_TTL and data:
+            return ZoomMeeting.from_json(data), row.download_token
+    if data is None or row.source != "batch":
+        return zoom.get_meeting(row.uuid), None
+    return ZoomMeeting.from_json(data), None

@@ -19,7 +19,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch.ledger import RecordingRow, RowLedger, StateDB, ledger_location
+from pipeline.batch.ledger import (
+    RecordingRow,
+    RowLedger,
+    StateDB,
+    ledger_location,
+    meeting_and_token,
+)
 from pipeline.batch.lock import batch_lock
 from pipeline.errors import (
     AuthError,
@@ -42,9 +48,6 @@ from pipeline.zoom.fetch import fetch_recording, recording_paths
 from pipeline.zoom.recordings import MeetingFilter, ZoomMeeting, choose_video
 
 log = logging.getLogger(__name__)
-
-#: a webhook's download token lives 24 h; after this the app's own token is used
-DOWNLOAD_TOKEN_TTL = timedelta(hours=23)
 
 
 @dataclass
@@ -267,7 +270,9 @@ class Batch:
         except SecretsHeldError as exc:
             # waits for a person: `pipeline scan --dismiss` or a redaction, then `pipeline retry`
             self.state.set_step(row.uuid, "process", "held")
-            self.state.update(row.uuid, status="held", attempts=row.attempts, last_error=exc.one_line())
+            self.state.update(
+                row.uuid, status="held", attempts=row.attempts, last_error=exc.one_line()
+            )
             outcome.result, outcome.error, outcome.secrets = "held", exc.one_line(), self._secrets
             return outcome
         except Exception as exc:  # one recording never stops the others
@@ -301,19 +306,9 @@ class Batch:
         outcome.secrets = self._secrets
         return outcome
 
-    def _meeting_and_token(self, row: RecordingRow) -> tuple[ZoomMeeting, str | None]:
-        data = row.meeting
-        if row.source == "webhook" and row.download_token and row.token_received_at:
-            received = datetime.fromisoformat(row.token_received_at)
-            if datetime.now(UTC) - received < DOWNLOAD_TOKEN_TTL and data:
-                return ZoomMeeting.from_json(data), row.download_token
-        if data is None or row.source != "batch":
-            return self.client.get_meeting(row.uuid), None
-        return ZoomMeeting.from_json(data), None
-
     def _process_steps(self, row: RecordingRow) -> str | None:
         steps = dict(row.steps)
-        meeting, token = self._meeting_and_token(row)
+        meeting, token = meeting_and_token(row, self.client)
         video_file = choose_video(meeting)
         video, workdir = recording_paths(meeting, self.out)
         self._video = video

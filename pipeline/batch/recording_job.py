@@ -12,11 +12,11 @@ import fcntl
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from pipeline.batch.board import TaskBoard
-from pipeline.batch.ledger import RecordingRow, RowLedger, StateDB
+from pipeline.batch.ledger import RecordingRow, RowLedger, StateDB, meeting_and_token
 from pipeline.batch.quota import QuotaBudget, publish_cost
 from pipeline.errors import QuotaExceededError, UsageError
 from pipeline.leaks.policy import prepare_scan, review_findings
@@ -34,7 +34,6 @@ from pipeline.zoom.recordings import ZoomMeeting
 log = logging.getLogger(__name__)
 
 #: a webhook's download token lives 24 h; after this the app's own token is used
-DOWNLOAD_TOKEN_TTL = timedelta(hours=23)
 #: the stages each processing task runs; every run plans for all of them, so the screen pass
 #: also reads the screen for the scan (one decode) as `pipeline run` does
 TASK_STAGES = {
@@ -88,20 +87,8 @@ class RecordingJob:
             raise UsageError(f"no recording {self.uuid} in the ledger {self.state.path}")
         return row
 
-    def meeting_and_token(self, row: RecordingRow) -> tuple[ZoomMeeting, str | None]:
-        """The meeting as the ledger has it (asked from Zoom when only a webhook knew it) and
-        a webhook's download token while it is still valid."""
-        data = row.meeting
-        if row.source == "webhook" and row.download_token and row.token_received_at:
-            received = datetime.fromisoformat(row.token_received_at)
-            if datetime.now(UTC) - received < DOWNLOAD_TOKEN_TTL and data:
-                return ZoomMeeting.from_json(data), row.download_token
-        if data is None or row.source != "batch":
-            return self.zoom.get_meeting(row.uuid), None
-        return ZoomMeeting.from_json(data), None
-
     def paths(self) -> tuple[ZoomMeeting, Path, Path]:
-        meeting, _ = self.meeting_and_token(self.row())
+        meeting, _ = meeting_and_token(self.row(), self.zoom)
         video, workdir = recording_paths(meeting, self.out)
         return meeting, video, workdir
 
@@ -110,7 +97,7 @@ class RecordingJob:
         """Download the video (resuming a partial one) and its chat and transcript, then
         probe it. Returns the video's path."""
         row = self.row()
-        meeting, token = self.meeting_and_token(row)
+        meeting, token = meeting_and_token(row, self.zoom)
         video, workdir = recording_paths(meeting, self.out)
         with _file_lock(video.with_name(video.name + ".lock")):
             self.state.set_step(self.uuid, "download", "running")

@@ -63,24 +63,32 @@ def continuous_speech(seconds: float) -> np.ndarray:
     return np.tile(voice, reps)[: int(seconds * AUDIO_RATE)]
 
 
+def key_terminal(
+    start: float, end: float, *, size: int, origin: tuple[int, int], pitch: int
+) -> CachedTerminal:
+    """A terminal where the fake AWS key is typed (3 s in), then a command and its output;
+    drawn with text `size`, first line at `origin`, lines `pitch` apart."""
+    t = start + 3.0
+    return CachedTerminal(
+        lines=[
+            TypedLine("export AWS_REGION=eu-west-1", t, 14.0),
+            TypedLine(f"export AWS_ACCESS_KEY_ID={FAKE_KEY}", t + 3.0, 14.0),
+            TypedLine("aws s3 ls s3://community-recordings/", t + 9.0, 14.0),
+            TypedLine("2026-11-19 17:00:01  recording.mp4", t + 12.0, 0, prompt=""),
+        ],
+        start=start,
+        end=end,
+        size=size,
+        origin=origin,
+        pitch=pitch,
+    )
+
+
 def _part(i: int, start: float, end: float) -> Scene:
     topic = TOPICS[i % len(TOPICS)]
     kind = i % 4
     if kind == 2:
-        t = start + 3.0
-        return CachedTerminal(
-            lines=[
-                TypedLine("export AWS_REGION=eu-west-1", t, 14.0),
-                TypedLine(f"export AWS_ACCESS_KEY_ID={FAKE_KEY}", t + 3.0, 14.0),
-                TypedLine("aws s3 ls s3://community-recordings/", t + 9.0, 14.0),
-                TypedLine("2026-11-19 17:00:01  recording.mp4", t + 12.0, 0, prompt=""),
-            ],
-            start=start,
-            end=end,
-            size=33,
-            origin=(60, 210),
-            pitch=54,
-        )
+        return key_terminal(start, end, size=33, origin=(60, 210), pitch=54)
     if kind == 3:
         return WebPageScene(
             f"{topic}: notes",

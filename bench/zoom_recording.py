@@ -21,10 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.recordings import BENCH_OUT, FAKE_KEY, TOPICS, CachedTerminal, continuous_speech
+from bench.recordings import (
+    BENCH_OUT,
+    FAKE_KEY,
+    TOPICS,
+    CachedTerminal,
+    continuous_speech,
+    key_terminal,
+)
 from fixtures.synth import Recording, Scene, Slide, encode, write_wav
 from fixtures.synth_apps import AppScreen, Job, TitleSlide
-from fixtures.synth_leak import TypedLine
 from fixtures.synth_screens import WebPageScene
 from fixtures.synth_zoom import (
     SPEAKER_GREEN,
@@ -49,20 +55,7 @@ KINDS = ("slide", "terminal", "page", "title", "app")
 
 
 def _terminal(start: float, end: float) -> CachedTerminal:
-    t = start + 3.0
-    return CachedTerminal(
-        lines=[
-            TypedLine("export AWS_REGION=eu-west-1", t, 14.0),
-            TypedLine(f"export AWS_ACCESS_KEY_ID={FAKE_KEY}", t + 3.0, 14.0),
-            TypedLine("aws s3 ls s3://community-recordings/", t + 9.0, 14.0),
-            TypedLine("2026-11-19 17:00:01  recording.mp4", t + 12.0, 0, prompt=""),
-        ],
-        start=start,
-        end=end,
-        size=20,
-        origin=(36, 120),
-        pitch=33,
-    )
+    return key_terminal(start, end, size=20, origin=(36, 120), pitch=33)
 
 
 def zoom_part(i: int, start: float, end: float) -> Scene:

@@ -121,14 +121,16 @@ def run_batch(
     (credentials, Zoom unreachable while listing)."""
     state_path = ledger_location(settings)
     lock = batch_lock(state_path).acquire()
+    state = StateDB(state_path)
     try:
         batch = Batch(
-            settings, ZoomClient(settings.zoom), StateDB(state_path), since=parse_since(since),
+            settings, ZoomClient(settings.zoom), state, since=parse_since(since),
             dry_run=dry_run, delete_from_zoom=delete_from_zoom, privacy=privacy,
             reporter=reporter, echo=echo,
         )  # fmt: skip
         report = batch.run()
     finally:
+        state.close()
         lock.release()
     report.took_over_lock = lock.took_over
     return report

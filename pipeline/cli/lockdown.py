@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from pipeline.cli.invocation import invoke
-from pipeline.cli.options import config_options, debug_option, display_options, dry_run_option
+from pipeline.cli.options import (
+    VideoIdCommand,
+    config_options,
+    debug_option,
+    display_options,
+    dry_run_option,
+)
 from pipeline.cli.output import echo_lines, privacy_change_lines, publish_lines
 from pipeline.workspace import resolve_workdir
 from pipeline.youtube.inputs import PRIVACIES
@@ -15,7 +21,7 @@ from pipeline.youtube.leak_response import lockdown, republish
 from pipeline.youtube.leak_response import restore as restore_privacy
 
 
-@click.command("lockdown")
+@click.command("lockdown", cls=VideoIdCommand)
 @click.argument("video_id")
 @dry_run_option
 @config_options
@@ -26,7 +32,7 @@ def lockdown_command(video_id, dry_run, **_options):
     echo_lines(privacy_change_lines(lockdown(video_id, invoke().settings, dry_run=dry_run)))
 
 
-@click.command("republish")
+@click.command("republish", cls=VideoIdCommand)
 @click.argument("video_id")
 @click.argument("target", metavar="WORKDIR", required=False, type=click.Path(path_type=Path))
 @click.option(

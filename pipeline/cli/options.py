@@ -5,6 +5,7 @@ copies a value into the settings by hand."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,42 @@ class SettingOption(click.Option):
         super().__init__(*args, **kwargs)
         self.setting = setting
         self.to_setting = to_setting
+
+
+VIDEO_ID_SHAPE = re.compile(r"-[A-Za-z0-9_-]{10}")
+"""A YouTube video ID (11 characters of base64url) that starts with a dash, as many do."""
+
+
+class VideoIdCommand(click.Command):
+    """A command with a VIDEO_ID argument. YouTube video IDs may start with `-`, which click
+    would read as an unknown option: such a token is passed as an argument (the arguments go
+    after a `--`, in their order), so `pipeline lockdown -AbCdEfGhIj` just works."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._arguments_last(ctx, args))
+
+    def _arguments_last(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not (param.is_flag or param.count)
+        options: list[str] = []
+        arguments: list[str] = []
+        tokens = iter(args)
+        for token in tokens:
+            if token == "--":
+                arguments.extend(tokens)
+            elif token in takes_value:
+                options.append(token)
+                value = next(tokens, None) if takes_value[token] else None
+                if value is not None:
+                    options.append(value)
+            elif VIDEO_ID_SHAPE.fullmatch(token) or not token.startswith("-"):
+                arguments.append(token)
+            else:
+                options.append(token)  # --opt=value, or unknown: click says so
+        return [*options, "--", *arguments] if arguments else options
 
 
 def _absolute(path: Path | None) -> str | None:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from tests.conftest import run_pipeline
@@ -107,8 +108,13 @@ def test_run_publish_uploads_private_by_default(youtube, youtube_env, tmp_path, 
     assert youtube.video_bytes[video_id] == media_variants["short"].read_bytes()
 
 
-def test_restore_without_a_recorded_lockdown_refuses(youtube, youtube_env, tmp_path):
-    video_id = youtube.add_video("Office hours", privacy="private")
+# YouTube video IDs are 11 base64url characters and may start with a dash (one in 32)
+VIDEO_IDS = [None, "-cQ3rXy9AbC", "--pZ8kLmN2q"]
+
+
+@pytest.mark.parametrize("given_id", VIDEO_IDS, ids=["random", "dash", "two-dashes"])
+def test_restore_without_a_recorded_lockdown_refuses(youtube, youtube_env, tmp_path, given_id):
+    video_id = youtube.add_video("Office hours", privacy="private", video_id=given_id)
     refused = run_pipeline("republish", video_id, "--restore", cwd=tmp_path, env=youtube_env)
     assert refused.code == 2 and "no lockdown" in refused.stderr
     assert f"pipeline republish {video_id} --restore --privacy public" in refused.stderr
@@ -119,8 +125,9 @@ def test_restore_without_a_recorded_lockdown_refuses(youtube, youtube_env, tmp_p
     assert told.code == 0 and "private -> public" in told.stdout
 
 
-def test_lockdown_and_restore_commands(youtube, youtube_env, tmp_path):
-    video_id = youtube.add_video("Office hours", privacy="public")
+@pytest.mark.parametrize("given_id", VIDEO_IDS, ids=["random", "dash", "two-dashes"])
+def test_lockdown_and_restore_commands(youtube, youtube_env, tmp_path, given_id):
+    video_id = youtube.add_video("Office hours", privacy="public", video_id=given_id)
     locked = run_pipeline("lockdown", video_id, cwd=tmp_path, env=youtube_env)
     assert locked.code == 0 and "public -> private" in locked.stdout
     assert youtube.videos[video_id]["status"]["privacyStatus"] == "private"

@@ -330,22 +330,31 @@ class YouTubeEmulator:
     def add_playlist(self, playlist_id: str) -> None:
         self.playlists.setdefault(playlist_id, [])
 
-    def add_video(self, title: str, *, live: bool = False, privacy: str = "public") -> str:
-        """A video that already exists on the channel (e.g. a streamed live broadcast)."""
+    def add_video(
+        self,
+        title: str,
+        *,
+        live: bool = False,
+        privacy: str = "public",
+        video_id: str | None = None,
+    ) -> str:
+        """A video that already exists on the channel (e.g. a streamed live broadcast);
+        `video_id` picks its ID (YouTube's IDs may start with `-`)."""
         video_id = self._new_video(
             {
                 "snippet": {"title": title, "description": "", "categoryId": "22", "tags": ["x"]},
                 "status": {"privacyStatus": privacy},
             },
             b"",
+            video_id=video_id,
         )
         if live:
             self.videos[video_id]["snippet"]["liveBroadcastContent"] = "live"
             self.broadcasts.add(video_id)
         return video_id
 
-    def _new_video(self, metadata: dict, data: bytes) -> str:
-        video_id = secrets.token_urlsafe(8)[:11]
+    def _new_video(self, metadata: dict, data: bytes, *, video_id: str | None = None) -> str:
+        video_id = video_id or secrets.token_urlsafe(8)[:11]
         now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         snippet = {
             "publishedAt": now,

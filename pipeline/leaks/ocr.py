@@ -26,8 +26,6 @@ MIN_ASPECT = 4.0
 CACHE_LINES = 4000
 
 
-
-
 @dataclass(frozen=True)
 class OcrLine:
     """One line of text read on screen; `box` is [x, y, w, h] in video pixels."""
@@ -178,7 +176,9 @@ class ScreenReader:
             result = self._engine.recognize_txt(
                 [cv2.cvtColor(line, cv2.COLOR_GRAY2BGR) for line in todo.values()]
             )
-            for (i, line), text, score in zip(todo.items(), result.txts, result.scores, strict=True):
+            for (i, line), text, score in zip(
+                todo.items(), result.txts, result.scores, strict=True
+            ):
                 readings[i] = (text, float(score))
                 self._cache.put(line, readings[i])
             self.stats.lines_recognised += len(todo)

@@ -12,13 +12,14 @@ and never with the bands beside them."""
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
 
 from pipeline.leaks.ocr import OcrLine, ScreenReader
 from pipeline.leaks.rules import SecretMatch, detect, normalise, similar
+from pipeline.leaks.scroll import MIN_CHANGED_ROWS, ROW_DIFF, find_scroll, scrolled_cells
 from pipeline.media.activity import StreamActivity
 from pipeline.media.geometry import Box
 from pipeline.media.sampling import SampledFrame
@@ -44,7 +45,14 @@ TILE_CELLS = 6
 TEXT_EDGE_DENSITY = 0.012
 
 #: an area in change cells: (row0, row1, col0, col1), ends excluded
-Band = tuple[int, int, int, int]
+Box4 = tuple[int, int, int, int]
+#: a band to read: its area, then the columns that changed in it (col0, col1)
+Band = tuple[int, int, int, int, int, int]
+#: cells of context left and right of a change, where text is looked for first: the band is
+#: detected as wide as it goes only when a line found there runs on past them
+LOCAL_CELLS = 2
+#: a line box this close (px) to the edge of where it was detected may run on past it
+EDGE_SLACK = 4
 
 
 @dataclass
@@ -227,6 +235,9 @@ class ScreenScanner:
         self._moving = np.zeros((0, 0), dtype=bool)
         self._busy_lines: list[OcrLine] = []
         self._layout: tuple | None = None
+        self._previous_image: np.ndarray | None = None
+        #: samples in which the picture scrolled (and was followed, not read again)
+        self.scrolls = 0
 
     # -- change detection ------------------------------------------------------------------
     @staticmethod
@@ -241,7 +252,7 @@ class ScreenScanner:
 
     def _regions(
         self, low: np.ndarray, t: float, scale: tuple[float, float]
-    ) -> tuple[list[Band], list[Band]]:
+    ) -> tuple[list[Band], list[Box4]]:
         """What to read in this sample, in cells (row0, row1, col0, col1): bands of rows that
         changed, as wide as the picture up to the nearest busy area (a webcam tile beside
         the share is not read with them), and boxes of busy cells when due. A change narrower
@@ -255,7 +266,7 @@ class ScreenScanner:
         if self._reference is None or self._previous is None:
             self._moving = np.zeros((rows, cols), dtype=bool)
             self._pending = np.ones((rows, cols), dtype=bool)
-            return [(0, rows, 0, cols)], []
+            return [(0, rows, 0, cols, 0, cols)], []
         moving = self._changed_cells(low, self._previous)
         self._history.append(moving)
         busy = np.sum(np.stack(self._history), axis=0) >= BUSY_MIN
@@ -275,8 +286,11 @@ class ScreenScanner:
             if not component.any():
                 continue
             settled = not (moving & component).any()
-            if cw - 2 >= MIN_TEXT_CELLS or (settled and (near_lines & component).any()):
-                bands.append(_span(busy, r0, r0 + rh, c0, c0 + cw))
+            by_line = bool((near_lines & component).any())
+            if cw - 2 >= MIN_TEXT_CELLS or (settled and by_line):
+                area = _span(busy, r0, r0 + rh, c0, c0 + cw)
+                # a change by a line read before is that line changing: read it whole
+                bands.append((*area, *(area[2:] if by_line else (c0, c0 + cw))))
         boxes = []
         if not busy.any():
             self._busy_lines = []
@@ -291,7 +305,7 @@ class ScreenScanner:
     # -- reading ---------------------------------------------------------------------------
     def _forget(self) -> None:
         """A new layout: nothing read so far is where it was (the tracker keeps its secrets)."""
-        self._reference = self._previous = None
+        self._reference = self._previous = self._previous_image = None
         self._history.clear()
         self._last_busy_read = -1e9
         self._pending = np.zeros((0, 0), dtype=bool)
@@ -311,16 +325,17 @@ class ScreenScanner:
         low = frame.low.astype(np.int16)
         image = frame.image
         scale = (image.shape[1] / low.shape[1] * CELL, image.shape[0] / low.shape[0] * CELL)
+        self._follow_scroll(image, low, scale)
         bands, busy = self._regions(low, frame.time, scale)
         regions_before = self.reader.stats.regions
         if self._reference is None:
             self._reference = low.copy()
         for band in bands:
             self._read_band(image, band, scale)
-            self._accept(low, *band)
+            self._accept(low, *band[:4])
         if busy:
             self._busy_lines = [ln for box in busy for ln in self._read_busy(image, box, scale)]
-        self._previous = low
+        self._previous, self._previous_image = low, image
         self.samples += 1
         self.frames_read += self.reader.stats.regions > regions_before
         seen = []
@@ -333,18 +348,85 @@ class ScreenScanner:
                 )
         self.tracker.update(frame.time, seen)
 
+    def _follow_scroll(
+        self, image: np.ndarray, low: np.ndarray, scale: tuple[float, float]
+    ) -> None:
+        """When the picture scrolled since the last sample (pipeline.leaks.scroll), what the
+        scroll explains counts as read, as it was: the lines read move with it (or are gone,
+        scrolled out of view), and only the rows that came into view are left to read.
+        Content not read yet before the scroll (it was still changing) stays to be read."""
+        previous = self._previous_image
+        if previous is None or self._previous is None or self._reference is None:
+            return
+        rows_changed = np.abs(low - self._previous).mean(axis=1) > ROW_DIFF
+        if rows_changed.mean() < MIN_CHANGED_ROWS:
+            return
+        dy = find_scroll(previous, image)
+        if dy is None:
+            return
+        follows = scrolled_cells(previous, image, dy, low.shape, self._changed_cells)
+        stays = ~self._changed_cells(low, self._previous)
+        moved = follows & ~stays
+        sx, sy = scale
+        # content not read yet before the scroll (it was still changing) moved too: it is no
+        # longer moving, but is still to be read where it went
+        unread = self._changed_cells(self._previous, self._reference)
+        rows = moved.shape[0]
+        carried = np.zeros_like(moved)
+        for step in {int(np.floor(dy / sy)), int(np.ceil(dy / sy))}:
+            src = np.arange(rows) + step
+            inside = (src >= 0) & (src < rows)
+            carried[inside] |= unread[src[inside]]
+        if not moved.any():
+            return
+        self.scrolls += 1
+        # next to what scrolled: rows that came into view are new, not moving (read now, and
+        # kept); rows scrolling out of view (under a fixed header) need no reading
+        edge = int(np.ceil(abs(dy) / sy)) + 1
+        came, went = _beside(moved, edge, below=dy > 0), _beside(moved, edge, below=dy < 0)
+        came &= ~follows & ~stays
+        went &= ~follows & ~stays & ~came
+        settled = _pixels(moved | came | went, low.shape)
+        self._previous[settled] = low[settled]
+        read = _pixels((moved & ~carried) | went, low.shape)
+        self._reference[read] = low[read]
+        height = image.shape[0]
+        lines = []
+        for line in self.lines:
+            x, y, w, h = line.box
+            new_y = y - dy
+            if _cell_at(stays, x + w / 2, y + h / 2, sx, sy):
+                lines.append(line)  # it did not scroll (a fixed header, a sidebar)
+            elif 0 <= new_y <= height - h and _cell_at(moved, x + w / 2, new_y + h / 2, sx, sy):
+                lines.append(replace(line, box=(x, new_y, w, h)))  # it scrolled to new_y
+        self.lines = lines
+
     def _read_band(self, image: np.ndarray, band: Band, scale: tuple[float, float]) -> None:
         """Read a band of changed rows (see _regions) and update the screen's lines: lines whose
-        picture did not change keep their reading, new ones are recognised, gone ones go."""
+        picture did not change keep their reading, new ones are recognised, gone ones go.
+        Text is looked for around the change first (LOCAL_CELLS each side), and across the
+        whole band only when a line found there may run on: a bar filling or an icon turning
+        costs a small detection, a line being typed is read whole."""
         sx, sy = scale
-        r0, r1, c0, c1 = band
+        r0, r1, c0, c1, k0, k1 = band
         y0 = int(max(0, (r0 - MARGIN_CELLS) * sy))
         y1 = int(min(image.shape[0], (r1 + MARGIN_CELLS) * sy))
         x0, x1 = int(c0 * sx), int(min(image.shape[1], c1 * sx))
+        lx0 = int(max(c0, k0 - LOCAL_CELLS) * sx)
+        lx1 = int(min(image.shape[1], min(c1, k1 + LOCAL_CELLS) * sx))
+        found = self.reader.detect(image, (lx0, y0, lx1 - lx0, y1 - y0))
+        runs_on = any(
+            (lx0 > x0 and b[0] <= lx0 + EDGE_SLACK)
+            or (lx1 < x1 and b[0] + b[2] >= lx1 - EDGE_SLACK)
+            for b in found
+        )
+        if runs_on:
+            found = self.reader.detect(image, (x0, y0, x1 - x0, y1 - y0))
+        else:
+            x0, x1 = lx0, lx1
         # lines are taken from the changed rows plus one cell each side; further out they
         # may be cut by the edge of what was read
         core = ((r0 - 1) * sy, (r1 + 1) * sy, x0, x1)
-        found = self.reader.detect(image, (x0, y0, x1 - x0, y1 - y0))
         kept, todo = [], []
         for box in (b for b in found if _centre_in(b, core)):
             old = max(self.lines, key=lambda ln: _iou(ln.box, box), default=None)
@@ -362,7 +444,7 @@ class ScreenScanner:
         ]
         self.lines.extend(fresh)
 
-    def _read_busy(self, image: np.ndarray, box: Band, scale: tuple[float, float]) -> list[OcrLine]:
+    def _read_busy(self, image: np.ndarray, box: Box4, scale: tuple[float, float]) -> list[OcrLine]:
         """Read a busy area (a webcam tile, a video) on its own; what it shows is kept apart
         from the screen's lines and replaced at each read."""
         sx, sy = scale
@@ -405,6 +487,29 @@ class ScreenScanner:
         return self.tracker.finish(end)
 
 
+def _beside(cells: np.ndarray, reach: int, *, below: bool) -> np.ndarray:
+    """Cells up to `reach` rows below (or above) a set cell of the same column."""
+    near = np.zeros_like(cells)
+    rows = cells.shape[0]
+    for k in range(1, min(reach, rows - 1) + 1):
+        if below:
+            near[k:] |= cells[:-k]
+        else:
+            near[:-k] |= cells[k:]
+    return near & ~cells
+
+
+def _pixels(cells: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A mask of cells as a mask of low-resolution pixels of `shape`."""
+    return np.repeat(np.repeat(cells, CELL, axis=0), CELL, axis=1)[: shape[0], : shape[1]]
+
+
+def _cell_at(cells: np.ndarray, x: float, y: float, sx: float, sy: float) -> bool:
+    """Whether the cell holding video pixel (x, y) is set."""
+    r, c = int(y // sy), int(x // sx)
+    return 0 <= r < cells.shape[0] and 0 <= c < cells.shape[1] and bool(cells[r, c])
+
+
 def _edge_density(crop: np.ndarray) -> float:
     """Share of pixels with a sharp left-right step, as text strokes make (screen text:
     0.02-0.07; a webcam picture: under 0.012)."""
@@ -430,13 +535,15 @@ def _merge_bands(bands: list[Band]) -> list[Band]:
                 max(last[1], band[1]),
                 min(last[2], band[2]),
                 max(last[3], band[3]),
+                min(last[4], band[4]),
+                max(last[5], band[5]),
             )
         else:
             merged.append(band)
     return merged
 
 
-def _span(busy: np.ndarray, r0: int, r1: int, c0: int, c1: int) -> Band:
+def _span(busy: np.ndarray, r0: int, r1: int, c0: int, c1: int) -> Box4:
     """The band of rows r0..r1 around a change in columns c0..c1, widened to the picture's
     edges or to the nearest busy area at least TILE_CELLS wide (a webcam tile, in those rows
     or the margin read with them); a smaller busy spot (a cursor wiggling, a spinner) may sit

@@ -219,3 +219,53 @@ def test_the_watcher_reads_only_the_share_rectangle_it_is_given():
     texts = {ln.text for ln in cropped._scanner.lines}
     assert any("Parallel extractors" in t for t in texts), texts
     assert cropped.findings("salt", 20.0) == whole.findings("salt", 20.0) == []
+
+
+def test_a_scrolled_page_is_followed_not_read_again():
+    """A page scrolled 30 px a sample under a fixed header: after the first sample only the
+    rows that come into view are looked at, the lines read move with the page, and a key
+    that scrolls into view is found from the sample it is whole on screen."""
+    from tests.leaks.test_scroll import HEIGHT, WIDTH, long_page, screen_at
+
+    page = long_page(8, key=(3, KEY_LINE))
+    reader = RegionLog()
+    scanner = ScreenScanner(reader)
+    steps = range(0, 31)
+    for k in steps:
+        scanner.feed(SampledFrame(k * 0.5, screen_at(page, 30 * k)))
+        if k == 0:
+            first_read = len(reader.regions)
+    scrolled = reader.regions[first_read:]
+    looked_at = sum(w * h for _, _, w, h in scrolled)
+    assert scanner.scrolls == len(steps) - 1
+    assert looked_at < 0.3 * WIDTH * HEIGHT * (len(steps) - 1)
+    # the key's line (page rows 926-950) shows at screen row 60 + page row - offset: whole
+    # from offset 470, i.e. sample 16 (t = 8.0)
+    tracks = [t for t in scanner.finish(16.0) if t.rule == "aws-access-key"]
+    assert len(tracks) == 1 and 7.5 <= tracks[0].first <= 8.0
+    assert [box[1] for box in tracks[0].boxes[-2:]] == [117, 87]  # it moved with the page
+    headings = {
+        ln.text for ln in scanner.lines if ln.text.startswith("Section") and ":" not in ln.text
+    }
+    offset = 30 * steps[-1]
+    visible = {
+        f"Section {s + 1}" for s in range(8) if offset <= 56 + 260 * s <= offset + HEIGHT - 100
+    }
+    assert visible <= headings, (visible, headings)
+    assert all(ln.box[1] >= 50 for ln in scanner.lines)  # none left under the header
+
+
+def test_a_filling_progress_bar_is_read_only_around_its_end(reader):
+    """A bar growing 30 px a sample between two lines of text: each sample's change is
+    looked at where it is, not across the whole screen (the lines beside it run on past
+    nothing new)."""
+    regions = RegionLog()
+    scanner = ScreenScanner(regions)
+    for k in range(10):
+        pixels = screen(["$ deploy --all", "", "", "extract"])
+        pixels[200:220, 300 : 300 + 30 * k] = 140
+        scanner.feed(SampledFrame(k * 0.5, pixels))
+        if k == 0:
+            first_read = len(regions.regions)
+    assert regions.regions[first_read:]
+    assert all(w < 960 / 3 for _, _, w, _ in regions.regions[first_read:])

@@ -38,7 +38,7 @@ def _timed(owner: object, attr: str, label: str) -> None:
 
 
 def _instrument() -> None:
-    from pipeline.leaks import ocr, screen_scan
+    from pipeline.leaks import ocr, screen_gate, screen_scan
     from pipeline.leaks.line_cache import LineCache
     from pipeline.slides import changes
     from pipeline.stages import slides
@@ -51,7 +51,7 @@ def _instrument() -> None:
     _timed(screen_scan.ScreenScanner, "_regions", "scanner change finding")
     _timed(screen_scan.ScreenScanner, "_read_band", "scanner: changed bands")
     _timed(screen_scan.ScreenScanner, "_read_busy", "scanner: busy areas")
-    _timed(screen_scan.ScreenGate, "__call__", "scanner keyframe gate")
+    _timed(screen_gate.ScreenGate, "__call__", "scanner keyframe gate")
     _timed(changes.SlideChangeDetector, "feed", "slide detector feed")
     _timed(changes.KeyframeGate, "__call__", "slide keyframe gate")
     _timed(slides.SlideWatcher, "feed", "slide watcher feed (with low view)")

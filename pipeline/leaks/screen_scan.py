@@ -12,30 +12,29 @@ and never with the bands beside them."""
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
 
 from pipeline.leaks.ocr import OcrLine, ScreenReader
-from pipeline.leaks.rules import SecretMatch, detect, normalise, similar
+from pipeline.leaks.rules import SecretMatch, detect
+from pipeline.leaks.screen_cells import (
+    CELL,
+    MIN_TEXT_CELLS,
+    beside,
+    cell_at,
+    changed_cells,
+    pixels,
+)
+from pipeline.leaks.screen_tracks import FindingTracker, ScreenTrack
 from pipeline.leaks.scroll import MIN_CHANGED_ROWS, ROW_DIFF, find_scroll, scrolled_cells
-from pipeline.media.activity import StreamActivity
-from pipeline.media.geometry import Box
+from pipeline.media.geometry import Box, iou
 from pipeline.media.sampling import SampledFrame
 
-#: low-resolution pixels per side of a change cell (320 px wide view -> 40 columns)
-CELL = 8
-#: a low-res pixel changed when its gray level moved by more than this
-PIXEL_DIFF = 24
-#: a cell changed when at least this many of its pixels changed
-CELL_PIXELS = 2
 #: a cell is busy when it changed in BUSY_MIN of the last BUSY_WINDOW samples (a webcam
 #: tile, a video); typing or a passing cursor changes a cell for one or two samples only
 BUSY_WINDOW, BUSY_MIN = 8, 4
-#: a changed area at least this many cells wide is read at once; a narrower one (a cursor,
-#: one typed character) only once it stops changing
-MIN_TEXT_CELLS = 3
 #: cells of context above and below a changed area, so that whole lines are read
 MARGIN_CELLS = 2
 #: a busy area at least this many cells wide (with its one-cell margin) ends a band: a webcam
@@ -55,19 +54,6 @@ LOCAL_CELLS = 2
 EDGE_SLACK = 4
 
 
-@dataclass
-class ScreenTrack:
-    """One secret seen on screen from `first` to `last` (sample times)."""
-
-    rule: str
-    value: str
-    confidence: float
-    first: float
-    last: float
-    boxes: list[Box] = field(default_factory=list)
-    end: float | None = None
-
-
 @lru_cache(maxsize=4096)
 def _detect_line(text: str) -> tuple[SecretMatch, ...]:
     return tuple(detect(text))
@@ -83,137 +69,6 @@ def value_box(line: OcrLine, match: SecretMatch) -> Box:
     right = x + char * match.end + char / 2
     left, right = max(x, left), min(x + w, right)
     return (int(left), y, int(round(right - left)), h)
-
-
-def _overlap(a: Box, b: Box) -> float:
-    """Intersection over the smaller box's area."""
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    smaller = min(a[2] * a[3], b[2] * b[3]) or 1
-    return ix * iy / smaller
-
-
-def _iou(a: Box, b: Box) -> float:
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] * a[3] + b[2] * b[3] - inter) or 1)
-
-
-def _union(a: Box, b: Box) -> Box:
-    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
-    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
-    return (x0, y0, x1 - x0, y1 - y0)
-
-
-class FindingTracker:
-    """Follows secrets over samples: a reading matches an open track of the same rule when
-    it is the same secret read with up to two OCR errors, or when it sits where the track's
-    last box was (a line being typed grows in place); and a track of another rule when it
-    continues that track's value on the same line (a key being typed is first caught by a
-    looser rule, then, whole, by its own)."""
-
-    def __init__(self) -> None:
-        self.open: list[ScreenTrack] = []
-        self.closed: list[ScreenTrack] = []
-
-    def update(self, t: float, seen: list[tuple[str, str, Box, float]]) -> None:
-        matched: set[int] = set()
-        for rule, value, box, confidence in seen:
-            track = self._match(rule, value, box, matched)
-            if track is None:
-                self.open.append(ScreenTrack(rule, value, confidence, t, t, [box]))
-                matched.add(id(self.open[-1]))
-                continue
-            matched.add(id(track))
-            track.last = t
-            if track.rule != rule or (confidence, len(value)) > (
-                track.confidence,
-                len(track.value),
-            ):
-                # the longer reading of a secret being typed names it by its own rule
-                track.rule, track.value, track.confidence = rule, value, confidence
-            for i, old in enumerate(track.boxes):
-                if _overlap(old, box) > 0.3:
-                    track.boxes[i] = _union(old, box)
-                    break
-            else:
-                track.boxes.append(box)
-        for track in [tr for tr in self.open if id(tr) not in matched]:
-            track.end = t
-            self.open.remove(track)
-            self.closed.append(track)
-
-    def _match(self, rule: str, value: str, box: Box, taken: set[int]) -> ScreenTrack | None:
-        """An open track this reading continues: one not yet matched in this sample first
-        (the same secret may be on screen twice), else any."""
-        norm = normalise(value)
-        candidates = [tr for tr in self.open if tr.rule == rule]
-        candidates.sort(key=lambda tr: id(tr) in taken)
-        for track in candidates:
-            if similar(norm, normalise(track.value)) or _overlap(track.boxes[-1], box) > 0.6:
-                return track
-        # a secret being typed: its first characters matched a looser rule (a generic
-        # assignment), the whole of it a more specific one, on the same line
-        for track in self.open:
-            typed = normalise(track.value)
-            if (
-                track.rule != rule
-                and id(track) not in taken
-                and len(norm) > len(typed)
-                and norm.startswith(typed)
-                and _overlap(track.boxes[-1], box) > 0.3
-            ):
-                return track
-        return None
-
-    def finish(self, end: float) -> list[ScreenTrack]:
-        """Close every open track at `end`; returns all tracks by first sighting."""
-        for track in self.open:
-            track.end = end
-        self.closed.extend(self.open)
-        self.open = []
-        return sorted(self.closed, key=lambda tr: (tr.first, tr.boxes[0][1]))
-
-
-#: keyframe-to-keyframe comparisons a cell is remembered over, and how many of them it must
-#: have changed in to count as busy (a webcam tile differs at every keyframe)
-GATE_HISTORY, GATE_BUSY = 4, 3
-#: share of the (not busy) picture that, changed with no packet spike in between, shows a
-#: switch made at the keyframe itself
-GATE_SWITCH_FRACTION = 0.25
-
-
-class ScreenGate:
-    """Decides whether the stretch between two keyframes must be sampled densely: yes when
-    the stream has a packet spike in it (`activity`: something appeared or went, even if
-    both keyframes look alike), or when the keyframes differ outside busy cells by more than
-    a cursor (an area at least MIN_TEXT_CELLS wide or 5 cells), unless the difference is a
-    whole-screen switch that no packet spike announced (it happened at the keyframe).
-    Counts the seconds it opened."""
-
-    def __init__(self, activity: StreamActivity | None):
-        self.activity = activity
-        self._history: deque[np.ndarray] = deque(maxlen=GATE_HISTORY)
-        self.opened_seconds = 0.0
-
-    def __call__(self, a: SampledFrame, b: SampledFrame) -> bool:
-        import cv2
-
-        changed = ScreenScanner._changed_cells(a.low.astype(np.int16), b.low.astype(np.int16))
-        busy = np.zeros_like(changed)
-        if len(self._history) >= GATE_BUSY:
-            busy = np.sum(np.stack(self._history), axis=0) >= GATE_BUSY
-        self._history.append(changed)
-        changed = changed & ~busy
-        count, _, stats, _ = cv2.connectedComponentsWithStats(changed.astype(np.uint8), 8)
-        wide = any(stats[i][2] >= MIN_TEXT_CELLS or stats[i][4] >= 5 for i in range(1, count))
-        fraction = changed.sum() / max(1, int((~busy).sum()))
-        spiked = self.activity is None or self.activity.active_between(a.time, b.time)
-        differs = spiked or (wide and fraction < GATE_SWITCH_FRACTION)
-        if differs:
-            self.opened_seconds += b.time - a.time
-        return bool(differs)
 
 
 class ScreenScanner:
@@ -240,16 +95,6 @@ class ScreenScanner:
         self.scrolls = 0
 
     # -- change detection ------------------------------------------------------------------
-    @staticmethod
-    def _changed_cells(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        moved = (np.abs(a - b) > PIXEL_DIFF).astype(np.uint8)
-        h, w = moved.shape
-        rows, cols = -(-h // CELL), -(-w // CELL)
-        padded = np.zeros((rows * CELL, cols * CELL), dtype=np.uint8)
-        padded[:h, :w] = moved
-        counts = padded.reshape(rows, CELL, cols, CELL).sum(axis=(1, 3))
-        return counts >= CELL_PIXELS
-
     def _regions(
         self, low: np.ndarray, t: float, scale: tuple[float, float]
     ) -> tuple[list[Band], list[Box4]]:
@@ -267,13 +112,13 @@ class ScreenScanner:
             self._moving = np.zeros((rows, cols), dtype=bool)
             self._pending = np.ones((rows, cols), dtype=bool)
             return [(0, rows, 0, cols, 0, cols)], []
-        moving = self._changed_cells(low, self._previous)
+        moving = changed_cells(low, self._previous)
         self._history.append(moving)
         busy = np.sum(np.stack(self._history), axis=0) >= BUSY_MIN
         if busy.any():  # the edges of a webcam tile flicker in and out of busy
             busy = cv2.dilate(busy.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
             busy = _filled(busy)
-        pending = self._changed_cells(low, self._reference) & ~busy
+        pending = changed_cells(low, self._reference) & ~busy
         self._pending = pending | moving
         self._moving = moving
         bands = []
@@ -364,13 +209,13 @@ class ScreenScanner:
         dy = find_scroll(previous, image)
         if dy is None:
             return
-        follows = scrolled_cells(previous, image, dy, low.shape, self._changed_cells)
-        stays = ~self._changed_cells(low, self._previous)
+        follows = scrolled_cells(previous, image, dy, low.shape, changed_cells)
+        stays = ~changed_cells(low, self._previous)
         moved = follows & ~stays
         sx, sy = scale
         # content not read yet before the scroll (it was still changing) moved too: it is no
         # longer moving, but is still to be read where it went
-        unread = self._changed_cells(self._previous, self._reference)
+        unread = changed_cells(self._previous, self._reference)
         rows = moved.shape[0]
         carried = np.zeros_like(moved)
         for step in {int(np.floor(dy / sy)), int(np.ceil(dy / sy))}:
@@ -383,21 +228,21 @@ class ScreenScanner:
         # next to what scrolled: rows that came into view are new, not moving (read now, and
         # kept); rows scrolling out of view (under a fixed header) need no reading
         edge = int(np.ceil(abs(dy) / sy)) + 1
-        came, went = _beside(moved, edge, below=dy > 0), _beside(moved, edge, below=dy < 0)
+        came, went = beside(moved, edge, below=dy > 0), beside(moved, edge, below=dy < 0)
         came &= ~follows & ~stays
         went &= ~follows & ~stays & ~came
-        settled = _pixels(moved | came | went, low.shape)
+        settled = pixels(moved | came | went, low.shape)
         self._previous[settled] = low[settled]
-        read = _pixels((moved & ~carried) | went, low.shape)
+        read = pixels((moved & ~carried) | went, low.shape)
         self._reference[read] = low[read]
         height = image.shape[0]
         lines = []
         for line in self.lines:
             x, y, w, h = line.box
             new_y = y - dy
-            if _cell_at(stays, x + w / 2, y + h / 2, sx, sy):
+            if cell_at(stays, x + w / 2, y + h / 2, sx, sy):
                 lines.append(line)  # it did not scroll (a fixed header, a sidebar)
-            elif 0 <= new_y <= height - h and _cell_at(moved, x + w / 2, new_y + h / 2, sx, sy):
+            elif 0 <= new_y <= height - h and cell_at(moved, x + w / 2, new_y + h / 2, sx, sy):
                 lines.append(replace(line, box=(x, new_y, w, h)))  # it scrolled to new_y
         self.lines = lines
 
@@ -429,8 +274,8 @@ class ScreenScanner:
         core = ((r0 - 1) * sy, (r1 + 1) * sy, x0, x1)
         kept, todo = [], []
         for box in (b for b in found if _centre_in(b, core)):
-            old = max(self.lines, key=lambda ln: _iou(ln.box, box), default=None)
-            unchanged = old is not None and _iou(old.box, box) > 0.6
+            old = max(self.lines, key=lambda ln: iou(ln.box, box), default=None)
+            unchanged = old is not None and iou(old.box, box) > 0.6
             if unchanged and not self._touches_change(box, sx, sy):
                 kept.append(old)
             else:
@@ -439,8 +284,8 @@ class ScreenScanner:
         self.lines = [
             ln
             for ln in self.lines
-            if all(_iou(ln.box, f.box) <= 0.3 for f in fresh)
-            and not (_centre_in(ln.box, core) and all(_iou(ln.box, b) <= 0.5 for b in found))
+            if all(iou(ln.box, f.box) <= 0.3 for f in fresh)
+            and not (_centre_in(ln.box, core) and all(iou(ln.box, b) <= 0.5 for b in found))
         ]
         self.lines.extend(fresh)
 
@@ -485,29 +330,6 @@ class ScreenScanner:
 
     def finish(self, end: float) -> list[ScreenTrack]:
         return self.tracker.finish(end)
-
-
-def _beside(cells: np.ndarray, reach: int, *, below: bool) -> np.ndarray:
-    """Cells up to `reach` rows below (or above) a set cell of the same column."""
-    near = np.zeros_like(cells)
-    rows = cells.shape[0]
-    for k in range(1, min(reach, rows - 1) + 1):
-        if below:
-            near[k:] |= cells[:-k]
-        else:
-            near[:-k] |= cells[k:]
-    return near & ~cells
-
-
-def _pixels(cells: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """A mask of cells as a mask of low-resolution pixels of `shape`."""
-    return np.repeat(np.repeat(cells, CELL, axis=0), CELL, axis=1)[: shape[0], : shape[1]]
-
-
-def _cell_at(cells: np.ndarray, x: float, y: float, sx: float, sy: float) -> bool:
-    """Whether the cell holding video pixel (x, y) is set."""
-    r, c = int(y // sy), int(x // sx)
-    return 0 <= r < cells.shape[0] and 0 <= c < cells.shape[1] and bool(cells[r, c])
 
 
 def _edge_density(crop: np.ndarray) -> float:

@@ -47,7 +47,8 @@ class ScreenWatcher:
         share_of: Callable[[], list[int] | None] | None = None,
     ):
         from pipeline.leaks.ocr import ScreenReader
-        from pipeline.leaks.screen_scan import ScreenGate, ScreenScanner
+        from pipeline.leaks.screen_gate import ScreenGate
+        from pipeline.leaks.screen_scan import ScreenScanner
 
         self.fps = fps
         self._share_of = share_of

@@ -23,3 +23,26 @@ def box_inside(box: Sequence[int], region: Sequence[int]) -> bool:
     x, y, w, h = box
     rx, ry, rw, rh = region
     return rx <= x and ry <= y and x + w <= rx + rw and y + h <= ry + rh
+
+
+def overlap_ratio(a: Box, b: Box) -> float:
+    """Intersection over the smaller box's area."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    smaller = min(a[2] * a[3], b[2] * b[3]) or 1
+    return ix * iy / smaller
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] * a[3] + b[2] * b[3] - inter) or 1)
+
+
+def union(a: Box, b: Box) -> Box:
+    """The smallest box holding both."""
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return (x0, y0, x1 - x0, y1 - y0)

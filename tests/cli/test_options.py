@@ -24,7 +24,9 @@ def invoke(*args: str) -> click.testing.Result:
 def test_a_video_id_starting_with_a_dash_is_an_argument_in_its_place():
     assert invoke("-cQ3rXy9AbC", "work", "-q").output == "-cQ3rXy9AbC|work|None|True\n"
     assert invoke("--privacy", "public", "--pZ8kLmN2q").output == "--pZ8kLmN2q|None|public|False\n"
-    assert invoke("-q", "abcdefghijk", "-cQ3rXy9AbC").output == "abcdefghijk|-cQ3rXy9AbC|None|True\n"
+    assert (
+        invoke("-q", "abcdefghijk", "-cQ3rXy9AbC").output == "abcdefghijk|-cQ3rXy9AbC|None|True\n"
+    )
 
 
 def test_an_option_value_shaped_like_a_video_id_stays_the_value():

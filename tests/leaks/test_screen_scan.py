@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from fixtures.synth_leak import mono
 from pipeline.leaks.ocr import ScreenReader
-from pipeline.leaks.screen_scan import FindingTracker, ScreenScanner
+from pipeline.leaks.screen_scan import ScreenScanner
 from pipeline.media.sampling import SampledFrame
 
 KEY_LINE = "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE"
@@ -68,18 +68,6 @@ def test_a_key_typed_gradually_is_one_finding_from_when_it_is_readable(reader):
     assert done - 0.6 <= tracks[0].first <= done + 0.6
     assert tracks[0].end == end
     assert tracks[0].value.startswith("AKIA")
-
-
-def test_the_tracker_joins_readings_of_one_secret_and_closes_what_is_gone():
-    tracker = FindingTracker()
-    box = (100, 100, 200, 20)
-    tracker.update(1.0, [("aws-access-key", "AK1AIOSFODNN7EXAMPLE", box, 0.8)])
-    tracker.update(1.5, [("aws-access-key", "AKIAIOSFODNN7EXAMPLE", (101, 99, 200, 22), 0.95)])
-    tracker.update(2.0, [])
-    [track] = tracker.finish(5.0)
-    assert (track.first, track.last, track.end) == (1.0, 1.5, 2.0)
-    assert track.value == "AKIAIOSFODNN7EXAMPLE" and track.confidence == 0.95
-    assert len(track.boxes) == 1
 
 
 def test_a_busy_area_without_text_is_never_ocrd(reader):

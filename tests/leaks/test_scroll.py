@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from fixtures.synth_leak import mono
-from pipeline.leaks.screen_scan import ScreenScanner
+from pipeline.leaks.screen_cells import changed_cells
 from pipeline.leaks.scroll import find_scroll, scrolled_cells
 
 WIDTH, HEIGHT, HEADER = 960, 540, 60
@@ -59,7 +59,7 @@ def test_the_scroll_explains_the_page_but_not_the_rows_that_came_into_view():
     page = long_page()
     old, new = screen_at(page, 100), screen_at(page, 148)
     low_shape = (HEIGHT // 3, WIDTH // 3)
-    follows = scrolled_cells(old, new, 48, low_shape, ScreenScanner._changed_cells)
+    follows = scrolled_cells(old, new, 48, low_shape, changed_cells)
     cell_px = 8 * 3
     rows_in_view = (HEIGHT - 48) // cell_px  # rows whose source was on the old screen
     assert not follows[0].any()  # the fixed header is not what scrolled

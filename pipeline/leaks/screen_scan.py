@@ -7,7 +7,9 @@ sample where it is readable to the last.
 What is not read again: regions that did not change; a moving cursor (a small change that
 does not stay), or one at rest away from any text read so far; areas that change all the
 time such as a webcam tile ("busy" cells), which are read only every `busy_every` seconds,
-and never with the bands beside them."""
+and never with the bands beside them, or not at all when too small to hold a secret (a
+spinner, a blinking caret). A scrolled page is followed rather than read again
+(pipeline.leaks.scroll), and a change is looked at where it is before across the band."""
 
 from __future__ import annotations
 
@@ -40,6 +42,11 @@ MARGIN_CELLS = 2
 #: a busy area at least this many cells wide (with its one-cell margin) ends a band: a webcam
 #: tile beside the share (1/6 of the width) is 7 or more, a cursor wiggling in place 3-4
 TILE_CELLS = 6
+#: a busy area narrower than this many cells (with its one-cell margin each side) is never
+#: read on its own: a spinner, a blinking caret, the end of a progress bar; a line long
+#: enough to hold a secret (16 characters or more) is wider. Bands of changed rows still
+#: read through it
+MIN_BUSY_CELLS = 5
 #: a busy area is OCR'd only when at least this share of its pixels are sharp steps
 TEXT_EDGE_DENSITY = 0.012
 
@@ -144,7 +151,8 @@ class ScreenScanner:
             count, _, stats, _ = cv2.connectedComponentsWithStats(busy.astype(np.uint8), 8)
             for i in range(1, count):
                 c0, r0, cw, rh = (int(v) for v in stats[i][:4])
-                boxes.append((r0, r0 + rh, c0, c0 + cw))
+                if cw >= MIN_BUSY_CELLS:  # narrower: a spinner, a blinking caret
+                    boxes.append((r0, r0 + rh, c0, c0 + cw))
         return _merge_bands(bands), boxes
 
     # -- reading ---------------------------------------------------------------------------

@@ -257,3 +257,21 @@ def test_a_filling_progress_bar_is_read_only_around_its_end(reader):
             first_read = len(regions.regions)
     assert regions.regions[first_read:]
     assert all(w < 960 / 3 for _, _, w, _ in regions.regions[first_read:])
+
+
+def test_a_spinner_and_a_blinking_caret_are_never_read(reader):
+    """Both change at every sample (busy), in spots too small to hold a secret: after the
+    first read nothing is OCR'd, however long they go on."""
+    regions = RegionLog()
+    scanner = ScreenScanner(regions)
+    for k in range(24):
+        pixels = screen(["$ make deploy", "Waiting for the build: 20 of 31 done"])
+        angle = k * 45 * np.pi / 180  # a spinner going round, beside the text
+        cx, cy = int(520 + 10 * np.cos(angle)), int(110 + 10 * np.sin(angle))
+        pixels[cy - 5 : cy + 5, cx - 2 : cx + 2] = 255
+        if k % 2 == 0:  # a caret blinking inside the second line
+            pixels[140:164, 150:153] = 230
+        scanner.feed(SampledFrame(k * 0.5, pixels))
+        if k == 0:
+            first_read = len(regions.regions)
+    assert regions.regions[first_read:] == []

@@ -61,14 +61,20 @@ def _blocks(a: np.ndarray) -> np.ndarray:
 
 def _best_shift(a: np.ndarray, b: np.ndarray) -> int:
     """The vertical shift (rows, up to a third of the height) that best lines up `a` with
-    `b` by their row means: how far a page or a terminal scrolled between them."""
+    `b` by their row means: how far a page or a terminal scrolled between them. Ties go to
+    the smallest shift, down before up."""
     rows_a, rows_b = a.mean(axis=1), b.mean(axis=1)
     h = len(rows_a)
-    errors = {0: float(np.abs(rows_a - rows_b).mean())}
-    for d in range(2, h // 3):
-        errors[d] = float(np.abs(rows_a[d:] - rows_b[:-d]).mean())
-        errors[-d] = float(np.abs(rows_a[:-d] - rows_b[d:]).mean())
-    return min(errors, key=errors.__getitem__)
+    shifts = np.arange(2, max(2, h // 3))
+    index = np.arange(h)[None, :] + shifts[:, None]  # row i + d, for each shift d
+    inside = index < h
+    index = np.minimum(index, h - 1)
+    count = np.maximum(1, inside.sum(axis=1))
+    down = (np.abs(rows_a[index] - rows_b[None, :]) * inside).sum(axis=1) / count
+    up = (np.abs(rows_a[None, :] - rows_b[index]) * inside).sum(axis=1) / count
+    errors = np.concatenate([[np.abs(rows_a - rows_b).mean()], np.stack([down, up], 1).ravel()])
+    candidates = np.concatenate([[0], np.stack([shifts, -shifts], 1).ravel()])
+    return int(candidates[int(np.argmin(errors))])
 
 
 def changed_blocks(image: np.ndarray, other: np.ndarray) -> np.ndarray:

@@ -50,6 +50,8 @@ DETECT_SIDE = 960
 INK_STEP = 32
 #: background kept around the ink, so that the detector sees whole characters
 INK_MARGIN = 24
+#: background kept left and right of a line's ink when it is boxed without the detector
+LINE_MARGIN = 4
 
 
 def ink_extent(image: np.ndarray, region: Box) -> Box | None:
@@ -72,6 +74,22 @@ def ink_extent(image: np.ndarray, region: Box) -> Box | None:
     y0 = max(0, int(rows[0]) - INK_MARGIN)
     y1 = min(crop.shape[0], int(rows[-1]) + 2 + INK_MARGIN)
     return (max(0, x) + x0, max(0, y) + y0, x1 - x0, y1 - y0)
+
+
+def ink_span(image: np.ndarray, box: Box) -> Box | None:
+    """`box` ([x, y, w, h] of a gray image, one line of text) trimmed left and right to the
+    columns that hold sharp steps, with LINE_MARGIN pixels kept each side, as the text
+    detector boxes a line; None when it holds none."""
+    x, y, w, h = box
+    crop = image[max(0, y) : y + h, max(0, x) : x + w].astype(np.int16)
+    if crop.size == 0:
+        return None
+    cols = np.flatnonzero((np.abs(np.diff(crop, axis=1)) > INK_STEP).any(axis=0))
+    if cols.size == 0:
+        return None
+    x0 = max(0, x + int(cols[0]) - LINE_MARGIN)
+    x1 = min(image.shape[1], x + int(cols[-1]) + 2 + LINE_MARGIN)
+    return (x0, y, x1 - x0, h)
 
 
 def load_ocr_engine(params: dict[str, Any], *, hint: str | None = None) -> Any:

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from pipeline.leaks.ocr import OcrLine, ScreenReader
+from pipeline.leaks.ocr import OcrLine, ScreenReader, ink_span
 from pipeline.leaks.rules import SecretMatch, detect
 from pipeline.leaks.screen_cells import (
     CELL,
@@ -98,6 +98,9 @@ class ScreenScanner:
         self._busy_lines: list[OcrLine] = []
         self._layout: tuple | None = None
         self._previous_image: np.ndarray | None = None
+        #: lines read before that this sample's changes only extend (typed on), with the band
+        #: to read instead should their new reading fail
+        self._typed: list[tuple[OcrLine, Band]] = []
         #: samples in which the picture scrolled (and was followed, not read again)
         self.scrolls = 0
 
@@ -141,8 +144,11 @@ class ScreenScanner:
             by_line = bool((near_lines & component).any())
             if cw - 2 >= MIN_TEXT_CELLS or (settled and by_line):
                 area = _span(busy, r0, r0 + rh, c0, c0 + cw)
-                # a change by a line read before is that line changing: read it whole
-                bands.append((*area, *(area[2:] if by_line else (c0, c0 + cw))))
+                typed = self._typed_line((r0, r0 + rh, c0, c0 + cw), scale) if by_line else None
+                if typed is not None:
+                    self._typed.append((typed, (*area, c0, c0 + cw)))
+                else:  # a change by a line read before is that line changing: read it whole
+                    bands.append((*area, *(area[2:] if by_line else (c0, c0 + cw))))
         boxes = []
         if not busy.any():
             self._busy_lines = []
@@ -179,10 +185,17 @@ class ScreenScanner:
         image = frame.image
         scale = (image.shape[1] / low.shape[1] * CELL, image.shape[0] / low.shape[0] * CELL)
         self._follow_scroll(image, low, scale)
+        self._typed = []
         bands, busy = self._regions(low, frame.time, scale)
-        regions_before = self.reader.stats.regions
+        stats = self.reader.stats
+        read_before = (stats.regions, stats.lines_recognised, stats.cache_hits)
         if self._reference is None:
             self._reference = low.copy()
+        for line, band in self._typed:
+            if self._read_typed(image, line, band, scale):
+                self._accept(low, *band[:2], *band[4:])
+            else:
+                bands = _merge_bands([*bands, (*band[:4], *band[2:4])])
         for band in bands:
             self._read_band(image, band, scale)
             self._accept(low, *band[:4])
@@ -190,7 +203,7 @@ class ScreenScanner:
             self._busy_lines = [ln for box in busy for ln in self._read_busy(image, box, scale)]
         self._previous, self._previous_image = low, image
         self.samples += 1
-        self.frames_read += self.reader.stats.regions > regions_before
+        self.frames_read += (stats.regions, stats.lines_recognised, stats.cache_hits) != read_before
         seen = []
         for line in self.lines + self._busy_lines:
             for match in _detect_line(line.text):
@@ -296,6 +309,37 @@ class ScreenScanner:
             and not (_centre_in(ln.box, core) and all(iou(ln.box, b) <= 0.5 for b in found))
         ]
         self.lines.extend(fresh)
+
+    def _typed_line(self, change: Box4, scale: tuple[float, float]) -> OcrLine | None:
+        """The one line read before that a change (rows r0..r1, columns c0..c1 in cells) lies
+        on, from inside it to just past its end: a line being typed or edited. None when the
+        change is not that alone."""
+        sx, sy = scale
+        r0, r1, c0, c1 = change
+        hits = [
+            ln
+            for ln in self.lines
+            if ln.box[1] - sy <= r0 * sy
+            and r1 * sy <= ln.box[1] + ln.box[3] + sy
+            and ln.box[0] - sx <= c0 * sx <= ln.box[0] + ln.box[2] + LOCAL_CELLS * sx
+        ]
+        return hits[0] if len(hits) == 1 else None
+
+    def _read_typed(self, image: np.ndarray, line: OcrLine, band: Band, scale) -> bool:
+        """Read `line` again as far as the change (band's changed columns) reaches, with no
+        text detection: the line's rows are known, its new end is where its ink ends. False
+        when nothing readable came of it (the band is read instead)."""
+        sx, _ = scale
+        x, y, w, h = line.box
+        reach = int(min(image.shape[1], max(x + w, band[5] * sx)))
+        box = ink_span(image, (x, y, reach - x, h))
+        if box is None:
+            return False
+        fresh = self.reader.recognise(image, [box])
+        if not fresh:
+            return False
+        self.lines = [ln for ln in self.lines if ln is not line] + fresh
+        return True
 
     def _read_busy(self, image: np.ndarray, box: Box4, scale: tuple[float, float]) -> list[OcrLine]:
         """Read a busy area (a webcam tile, a video) on its own; what it shows is kept apart

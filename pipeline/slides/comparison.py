@@ -52,13 +52,14 @@ class Comparison:
     replaced: float
     scrolled: bool
     replaced_of_content: float = 1.0
+    #: the topmost text (where a slide's title sits) was replaced
+    title_replaced: bool = False
 
     def is_change(self, opts: DetectorOptions) -> bool:
         if self.scrolled:
             return False
-        replaced = (
-            self.replaced >= opts.replaced_fraction
-            and self.replaced_of_content >= opts.replaced_of_content
+        replaced = self.replaced >= opts.replaced_fraction and (
+            self.replaced_of_content >= opts.replaced_of_content or self.title_replaced
         )
         return replaced or self.changed >= opts.changed_fraction
 
@@ -164,4 +165,23 @@ def compare(
     scrolled = False
     if replaced_frac >= opts.replaced_fraction or changed_frac >= opts.changed_fraction:
         scrolled = _scroll_explains(stable, current, changed, opts)
-    return Comparison(float(changed_frac), float(replaced_frac), scrolled, float(of_content))
+    title = _title_replaced(replaced, (content_before | content_after) & keep)
+    return Comparison(float(changed_frac), float(replaced_frac), scrolled, float(of_content), title)
+
+
+#: rows of cells, from the first that holds content, where a slide's title sits
+TITLE_ROWS = 3
+#: the title is replaced when this share of its content cells (and 3 at least) were
+TITLE_REPLACED = 0.3
+
+
+def _title_replaced(replaced: np.ndarray, content: np.ndarray) -> bool:
+    """Whether the topmost text was replaced: the next slide of a deck may differ in its
+    title alone (the same bullets), a small share of what the screen shows, while an app's
+    animation (bars filling, status labels) leaves its heading as it was."""
+    rows = np.flatnonzero(content.any(axis=1))
+    if rows.size == 0:
+        return False
+    top = slice(int(rows[0]), int(rows[0]) + TITLE_ROWS)
+    hit = int((replaced & content)[top].sum())
+    return hit >= 3 and hit >= TITLE_REPLACED * int(content[top].sum())

@@ -37,6 +37,16 @@ def test_a_new_slide_is_a_change_at_its_first_sample():
     assert 0.5 <= detector.changes[0].confidence <= 1.0
 
 
+def test_the_next_slide_with_only_its_title_changed_is_a_change():
+    """A deck's next slide may keep the bullets and change the title alone: a small share
+    of what the screen shows, but its topmost text."""
+    bullets = ["First point of this part", "A second point", "Wrap-up", "Questions"]
+    a = text_image(["Roadmap (1)", *bullets])
+    b = text_image(["Release Process (2)", *bullets])
+    detector = detect_changes(stream([(6, a), (6, b)]))
+    assert [c.time for c in detector.changes] == [6.0]
+
+
 def test_a_flash_shorter_than_the_stable_time_is_not_a_change():
     a = text_image(["Roadmap", "first point"])
     b = text_image(["Something Else", "entirely different"])

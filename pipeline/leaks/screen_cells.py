@@ -28,16 +28,16 @@ def changed_cells(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return counts >= CELL_PIXELS
 
 
-def beside(cells: np.ndarray, reach: int, *, below: bool) -> np.ndarray:
-    """Cells up to `reach` rows below (or above) a set cell of the same column."""
-    near = np.zeros_like(cells)
-    rows = cells.shape[0]
-    for k in range(1, min(reach, rows - 1) + 1):
-        if below:
-            near[k:] |= cells[:-k]
-        else:
-            near[:-k] |= cells[k:]
-    return near & ~cells
+def beyond(cells: np.ndarray, reach: int, *, below: bool) -> np.ndarray:
+    """Cells up to `reach` rows below the lowest set cell of their column (or above the
+    highest): the edge of a scrolled region, where content enters or leaves it."""
+    rows = np.arange(cells.shape[0])[:, None]
+    has = cells.any(axis=0)[None, :]
+    if below:
+        last = np.where(cells, rows, -1).max(axis=0)[None, :]
+        return has & (rows > last) & (rows <= last + reach)
+    first = np.where(cells, rows, cells.shape[0]).min(axis=0)[None, :]
+    return has & (rows < first) & (rows >= first - reach)
 
 
 def pixels(cells: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

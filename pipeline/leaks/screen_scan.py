@@ -24,7 +24,7 @@ from pipeline.leaks.rules import SecretMatch, detect
 from pipeline.leaks.screen_cells import (
     CELL,
     MIN_TEXT_CELLS,
-    beside,
+    beyond,
     cell_at,
     changed_cells,
     pixels,
@@ -101,6 +101,8 @@ class ScreenScanner:
         #: lines read before that this sample's changes only extend (typed on), with the band
         #: to read instead should their new reading fail
         self._typed: list[tuple[OcrLine, Band]] = []
+        #: whether the picture scrolled since the last sample
+        self._scrolled = False
         #: samples in which the picture scrolled (and was followed, not read again)
         self.scrolls = 0
 
@@ -185,7 +187,7 @@ class ScreenScanner:
         image = frame.image
         scale = (image.shape[1] / low.shape[1] * CELL, image.shape[0] / low.shape[0] * CELL)
         self._follow_scroll(image, low, scale)
-        self._typed = []
+        self._typed, self._scrolled = [], False
         bands, busy = self._regions(low, frame.time, scale)
         stats = self.reader.stats
         read_before = (stats.regions, stats.lines_recognised, stats.cache_hits)
@@ -246,10 +248,13 @@ class ScreenScanner:
         if not moved.any():
             return
         self.scrolls += 1
-        # next to what scrolled: rows that came into view are new, not moving (read now, and
-        # kept); rows scrolling out of view (under a fixed header) need no reading
+        self._scrolled = True
+        # at the edges of what scrolled: rows that came into view are new, not moving (read
+        # now, and kept); rows scrolling out of view (under a fixed header) need no reading.
+        # Inside it, what the scroll does not explain (a cursor resting over the page) is a
+        # change like any other
         edge = int(np.ceil(abs(dy) / sy)) + 1
-        came, went = beside(moved, edge, below=dy > 0), beside(moved, edge, below=dy < 0)
+        came, went = beyond(moved, edge, below=dy > 0), beyond(moved, edge, below=dy < 0)
         came &= ~follows & ~stays
         went &= ~follows & ~stays & ~came
         settled = pixels(moved | came | went, low.shape)
@@ -290,6 +295,10 @@ class ScreenScanner:
             found = self.reader.detect(image, (x0, y0, x1 - x0, y1 - y0))
         else:
             x0, x1 = lx0, lx1
+        if self._scrolled:  # a line cut by the picture's edge is read whole next sample
+            found = [
+                b for b in found if b[1] > EDGE_SLACK and b[1] + b[3] < image.shape[0] - EDGE_SLACK
+            ]
         # lines are taken from the changed rows plus one cell each side; further out they
         # may be cut by the edge of what was read
         core = ((r0 - 1) * sy, (r1 + 1) * sy, x0, x1)
@@ -319,8 +328,10 @@ class ScreenScanner:
         hits = [
             ln
             for ln in self.lines
-            if ln.box[1] - sy <= r0 * sy
-            and r1 * sy <= ln.box[1] + ln.box[3] + sy
+            # the change's cells lie within the line's own rows of cells: a new line just
+            # below (or above) reaches a row of its own
+            if int(ln.box[1] // sy) <= r0
+            and r1 - 1 <= int((ln.box[1] + ln.box[3] - 1) // sy)
             and ln.box[0] - sx <= c0 * sx <= ln.box[0] + ln.box[2] + LOCAL_CELLS * sx
         ]
         return hits[0] if len(hits) == 1 else None

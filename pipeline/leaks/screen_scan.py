@@ -336,7 +336,9 @@ class ScreenScanner:
         ]
         return hits[0] if len(hits) == 1 else None
 
-    def _read_typed(self, image: np.ndarray, line: OcrLine, band: Band, scale) -> bool:
+    def _read_typed(
+        self, image: np.ndarray, line: OcrLine, band: Band, scale: tuple[float, float]
+    ) -> bool:
         """Read `line` again as far as the change (band's changed columns) reaches, with no
         text detection: the line's rows are known, its new end is where its ink ends. False
         when nothing readable came of it (the band is read instead)."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.media.geometry import Box
+from pipeline.media.geometry import Box, iou
 from pipeline.media.sampling import SampledFrame
 
 #: block edge in pixels of the small view
@@ -203,12 +203,7 @@ def same_layout(a: Box | None, b: Box | None) -> bool:
     """Whether two share boxes (or no share) are the same layout."""
     if a is None or b is None:
         return a is None and b is None
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
-    inter = iw * ih
-    return inter / float(aw * ah + bw * bh - inter) >= SAME_LAYOUT_IOU
+    return iou(a, b) >= SAME_LAYOUT_IOU
 
 
 @dataclass

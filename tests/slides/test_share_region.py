@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from pipeline.media.frames import SampledFrame
+from pipeline.media.geometry import iou
 from pipeline.media.probe import probe
 from pipeline.media.sampling import sample_frames_gated
 from pipeline.slides.changes import detect_changes
@@ -59,14 +60,6 @@ def _track(frames: list[SampledFrame]) -> ShareTracker:
     return tracker
 
 
-def _iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
-    return iw * ih / (aw * ah + bw * bh - iw * ih)
-
-
 def _shares_in_video_pixels(tracker: ShareTracker, frames, truth) -> list[tuple]:
     small = frames[0].image.shape
     return [
@@ -83,7 +76,7 @@ def test_speaker_view_share_is_the_rectangle_beside_the_webcam_strip(samples):
     expected = truth["layouts"][0]["share"]
     assert len(shares) == 1, shares
     box = shares[0][1]
-    assert _iou(box, [expected[k] for k in "xywh"]) >= 0.97, box
+    assert iou(box, [expected[k] for k in "xywh"]) >= 0.97, box
 
 
 def test_a_share_that_starts_and_ends_mid_recording_is_found(samples):
@@ -95,7 +88,7 @@ def test_a_share_that_starts_and_ends_mid_recording_is_found(samples):
     (start, box), (end, _) = shares[1], shares[2]
     layout = truth["layouts"][1]
     assert 0 <= start - layout["start"] <= 0.5 and 0 <= end - layout["end"] <= 0.5
-    assert _iou(box, [layout["share"][k] for k in "xywh"]) >= 0.97, box
+    assert iou(box, [layout["share"][k] for k in "xywh"]) >= 0.97, box
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from pipeline.media.geometry import iou
+
 SCREEN_FIXTURES = ("talk", "screens", "demoday", "gallery")
 
 
@@ -48,14 +50,6 @@ def test_gallery_view_has_no_screen_share(content_run):
 ZOOM_FIXTURES = ("zoom_speaker", "zoom_gallery", "zoom_demoday")
 
 
-def _iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
-    return iw * ih / (aw * ah + bw * bh - iw * ih)
-
-
 @pytest.mark.parametrize("name", ZOOM_FIXTURES)
 def test_zoom_layouts_give_their_changes_from_the_first_frame(content_run, fixture_truth, name):
     """Speaker view with a webcam strip, gallery <-> share, a 1080p30 full-screen demo day:
@@ -76,7 +70,7 @@ def test_shares_name_the_share_rectangle_per_stretch(content_run, fixture_truth,
     assert len(slides["shares"]) == len(layouts), slides["shares"]
     for got, lay in zip(slides["shares"], layouts, strict=True):
         assert abs(got["start"] - lay["start"]) <= 0.5 and abs(got["end"] - lay["end"]) <= 0.5
-        assert _iou(got["box"], [lay["share"][k] for k in "xywh"]) >= 0.97, got
+        assert iou(got["box"], [lay["share"][k] for k in "xywh"]) >= 0.97, got
     # each change carries the share it happened in (None in gallery view)
     for change in slides["changes"]:
         t = change["time"]
@@ -84,4 +78,4 @@ def test_shares_name_the_share_rectangle_per_stretch(content_run, fixture_truth,
         if scene["share"] is None:
             assert change["share"] is None, change
         else:
-            assert _iou(change["share"], [scene["share"][k] for k in "xywh"]) >= 0.97, change
+            assert iou(change["share"], [scene["share"][k] for k in "xywh"]) >= 0.97, change

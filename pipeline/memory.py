@@ -5,9 +5,11 @@ OCR and model activations of a few MB). glibc serves those from its heap once it
 its mmap threshold (it does so after the first large buffer is freed), and freed heap pages
 are kept: on a 10-minute recording the scan stage peaked at twice its 2-minute figure with
 nothing held (869 MB against 427 MB). Handing the free pages back now and then
-(`HeapTrimmer`, a malloc_trim every few seconds of work) keeps the peak near the working set
-at no measurable cost; mapping every large buffer on its own (a fixed mmap threshold) did as
-well but made the scan stage 40 % slower (each new mapping is zero-filled)."""
+(`HeapTrimmer`, a malloc_trim every two seconds of work) keeps the peak near the working set;
+mapping every large buffer on its own (a fixed mmap threshold) did as well but made the scan
+stage 40 % slower (each new mapping is zero-filled). Trimming is not free either: pages handed
+back are faulted in again, zero-filled, when the heap next grows. Every 0.25 s cost 10 CPU-s
+(most of it system time) on the 10-minute Zoom-layout bench run; every 2 s costs about 2."""
 
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ class HeapTrimmer:
     """Call `tick()` from a stage's main loop: at most every `every` seconds it releases
     the heap's free pages (release_free_memory)."""
 
-    def __init__(self, every: float = 0.25):
+    def __init__(self, every: float = 2.0):
         self.every = every
         self._last = time.monotonic()
         self.trims = 0

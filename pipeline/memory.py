@@ -1,15 +1,19 @@
 """Keeping peak memory flat in the recording's length.
 
 The vision and speech stages allocate many large, short-lived buffers (1080p frames of 2 MB,
-OCR and model activations of a few MB). glibc serves those from its heap once it has raised
-its mmap threshold (it does so after the first large buffer is freed), and freed heap pages
-are kept: on a 10-minute recording the scan stage peaked at twice its 2-minute figure with
-nothing held (869 MB against 427 MB). Handing the free pages back now and then
-(`HeapTrimmer`, a malloc_trim every two seconds of work) keeps the peak near the working set;
-mapping every large buffer on its own (a fixed mmap threshold) did as well but made the scan
-stage 40 % slower (each new mapping is zero-filled). Trimming is not free either: pages handed
-back are faulted in again, zero-filled, when the heap next grows. Every 0.25 s cost 10 CPU-s
-(most of it system time) on the 10-minute Zoom-layout bench run; every 2 s costs about 2."""
+OCR and model activations of a few MB). Freed heap pages that are kept make the peak grow with
+the recording: on a 10-minute recording the scan stage once peaked at twice its 2-minute
+figure with nothing held (869 MB against 427 MB). Handing every free page back at once costs
+as much the other way: each buffer allocated again is faulted in anew, zero-filled, and the
+models allocate the same buffers over and over (a malloc_trim every 0.25 s cost 10 CPU-s, most
+of it system time, on the 10-minute Zoom-layout bench run; mapping every large buffer on its
+own made the scan stage 40 % slower).
+
+So the heap keeps what it frees (`keep_freed_pages`: no separate mappings for buffers up to
+512 MB, no automatic shrinking), and a `HeapTrimmer` in each long stage loop hands the free
+pages back only once more than SLACK_BYTES lie free: the peak stays the working set plus the
+slack, whatever the recording's length, and the buffers in steady use are never faulted in
+twice."""
 
 from __future__ import annotations
 
@@ -29,6 +33,26 @@ def _libc():
         return libc if hasattr(libc, "malloc_trim") else None
     except OSError:
         return None
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd",
+            "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+        )
+    ]  # fmt: skip
+
+
+def free_heap_bytes() -> int | None:
+    """Bytes the heap holds free (glibc mallinfo2's fordblks, all arenas); None off glibc
+    or before glibc 2.33."""
+    libc = _libc()
+    if libc is None or not hasattr(libc, "mallinfo2"):
+        return None
+    libc.mallinfo2.restype = _MallInfo2
+    return int(libc.mallinfo2().fordblks)
 
 
 def release_free_memory() -> bool:
@@ -53,12 +77,45 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
     return bool(libc.mallopt(M_ARENA_MAX, arenas)) if libc is not None else False
 
 
-class HeapTrimmer:
-    """Call `tick()` from a stage's main loop: at most every `every` seconds it releases
-    the heap's free pages (release_free_memory)."""
+#: glibc mallopt parameters: when free heap top is handed back, and from what size a buffer
+#: gets a mapping of its own
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+#: buffers up to this size come from the heap (glibc's own dynamic threshold stops at 32 MB,
+#: under some of the speech model's buffers)
+MMAP_THRESHOLD_MAX = 512 * 1024 * 1024
 
-    def __init__(self, every: float = 2.0):
+
+def keep_freed_pages(trim_threshold: int = 1 << 30) -> bool:
+    """Serve buffers up to MMAP_THRESHOLD_MAX from the heap and let the heap keep its free
+    pages until `HeapTrimmer` hands them back. By default glibc maps large buffers on their
+    own and shrinks the heap as soon as its top is free, so every buffer a model allocates
+    again is faulted in anew, zero-filled: transcribing the 10-minute Zoom-layout bench
+    recording took 1.9 million page faults and 5.3 s of system time, against 0.28 million and
+    1.4 s with this (21.8 s against 26.1 s in all). Call it before the threads start. Returns
+    whether both settings took effect (False off glibc)."""
+    libc = _libc()
+    if libc is None:
+        return False
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)) and bool(
+        libc.mallopt(M_TRIM_THRESHOLD, trim_threshold)
+    )
+
+
+#: free heap memory a HeapTrimmer lets be before it trims: at 64 MB the 10-minute Zoom-layout
+#: bench run peaked at 1.15 GB, at 256 MB at 1.21 GB, at the same speed
+SLACK_BYTES = 128 << 20
+
+
+class HeapTrimmer:
+    """Call `tick()` from a stage's main loop: at most every `every` seconds it looks at how
+    much the heap holds free, and releases the free pages (release_free_memory) when that is
+    `slack` bytes or more. A trim hands back the free pages of every thread's heap, so below
+    the slack other stages keep the buffers they allocate again and again."""
+
+    def __init__(self, every: float = 2.0, slack: int = SLACK_BYTES):
         self.every = every
+        self.slack = slack
         self._last = time.monotonic()
         self.trims = 0
 
@@ -66,5 +123,7 @@ class HeapTrimmer:
         now = time.monotonic()
         if now - self._last >= self.every:
             self._last = now
-            release_free_memory()
-            self.trims += 1
+            free = free_heap_bytes()
+            if free is None or free >= self.slack:
+                release_free_memory()
+                self.trims += 1

@@ -27,7 +27,7 @@ from pipeline.cli.webhook import webhook_command
 from pipeline.cli.worker import worker_command
 from pipeline.errors import PipelineError
 from pipeline.leaks.masking import mask_text
-from pipeline.memory import limit_malloc_arenas
+from pipeline.memory import keep_freed_pages, limit_malloc_arenas
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     limit_malloc_arenas()
+    keep_freed_pages()
     try:
         cli.main(args=argv, prog_name="pipeline", standalone_mode=False)
     except PipelineError as exc:

@@ -211,27 +211,70 @@ def iter_frames_gated(
         )
         return
     size = size or video_size(path)
+    dense = _DenseRun(
+        lambda start: iter_frames(
+            path, fps, width, gray=gray, start=start, size=size, threads=threads,
+            reference_only=reference_only,
+        )
+    )  # fmt: skip
     previous: SampledFrame | None = None
     last = -1.0
-    for key in iter_keyframes(path, times, width, gray=gray, size=size, threads=threads):
-        if previous is not None and differs(previous, key):
-            for frame in iter_frames(
-                path, fps, width, gray=gray, start=previous.time, end=key.time, size=size,
-                threads=threads, reference_only=reference_only,
-            ):  # fmt: skip
-                if last + 1e-6 < frame.time < key.time - 1e-6:
-                    last = frame.time
-                    yield frame
-        yield key
-        last, previous = key.time, key
-    start = previous.time if previous is not None else 0.0
-    for frame in iter_frames(
-        path, fps, width, gray=gray, start=start, size=size, threads=threads,
-        reference_only=reference_only,
-    ):  # fmt: skip
-        if frame.time > last + 1e-6:
-            last = frame.time
-            yield frame
+    try:
+        for key in iter_keyframes(path, times, width, gray=gray, size=size, threads=threads):
+            if previous is not None and differs(previous, key):
+                for frame in dense.between(previous.time, key.time):
+                    if frame.time > last + 1e-6:
+                        last = frame.time
+                        yield frame
+            else:
+                dense.stop()
+            yield key
+            last, previous = key.time, key
+        start = previous.time if previous is not None else 0.0
+        for frame in dense.between(start, None):
+            if frame.time > last + 1e-6:
+                last = frame.time
+                yield frame
+    finally:
+        dense.stop()
+
+
+class _DenseRun:
+    """One ffmpeg process sampling every frame from a keyframe on, kept running across
+    consecutive stretches that are all decoded (starting ffmpeg again at each keyframe cost
+    6.5 CPU-s more than one run on the 10-minute Zoom-layout bench recording, where webcams
+    open every stretch). Samples keep the grid of the keyframe the run started at."""
+
+    def __init__(self, start_at: Callable[[float], Iterator[SampledFrame]]):
+        self._start_at = start_at
+        self._frames: Iterator[SampledFrame] | None = None
+        self._next: SampledFrame | None = None
+        self._at = 0.0
+
+    def between(self, start: float, end: float | None) -> Iterator[SampledFrame]:
+        """The samples after `start` and before `end` (None: to the end of the video)."""
+        if self._frames is None or abs(self._at - start) > 1e-6:
+            self.stop()
+            self._frames = self._start_at(start)
+            self._next = None
+        while True:
+            frame = self._next if self._next is not None else next(self._frames, None)
+            self._next = None
+            if frame is None:
+                self.stop()
+                return
+            if end is not None and frame.time >= end - 1e-6:
+                self._next, self._at = frame, end
+                return
+            if frame.time > start + 1e-6:
+                yield frame
+
+    def stop(self) -> None:
+        if self._frames is not None:
+            close = getattr(self._frames, "close", None)
+            if close is not None:
+                close()
+        self._frames, self._next = None, None
 
 
 def grab_frame(path: Path, time: float, width: int = 0, *, threads: int = 0) -> SampledFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -62,16 +64,25 @@ def test_not_a_video_is_refused(tmp_path):
         list(iter_frames(bad))
 
 
-def test_gated_sampling_decodes_only_what_changes(talk_mp4):
+def _ffmpeg_runs(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("running ")]
+
+
+def test_gated_sampling_decodes_only_what_changes(talk_mp4, caplog):
     from pipeline.media.probe import probe
 
     keyframes = probe(talk_mp4).video.keyframes
     assert len(keyframes) >= 5
     full = [f.time for f in iter_frames(talk_mp4, 2.0, 160)]
+    caplog.set_level(logging.DEBUG, logger="pipeline.media.ffmpeg")
     everything = [
         f.time for f in iter_frames_gated(talk_mp4, keyframes, lambda a, b: True, 2.0, 160)
     ]
     assert everything == full
+    # one decoder runs on through stretches that are all decoded: the keyframes, then one run
+    runs = _ffmpeg_runs(caplog)
+    assert len(runs) == 2 and "nokey" in runs[0]
+    caplog.clear()
     asked = []
 
     def only_second_span(a, b):
@@ -87,6 +98,27 @@ def test_gated_sampling_decodes_only_what_changes(talk_mp4):
     assert not [t for t in times if keyframes[0] < t < keyframes[1]]  # never decoded
     assert set(keyframes) <= set(times) and times[-1] > keyframes[-1]  # the tail is sampled
     assert gated[0].image.shape == (90, 160)
+    assert len(_ffmpeg_runs(caplog)) == 3  # the keyframes, the second stretch, the tail
+
+
+def test_gated_sampling_starts_again_after_a_skipped_stretch(talk_mp4):
+    """Stretches decoded, skipped, decoded: the samples are those of a full decode in the
+    decoded stretches, none in the skipped one."""
+    from pipeline.media.probe import probe
+
+    keyframes = probe(talk_mp4).video.keyframes
+    full = {f.time: f.image for f in iter_frames(talk_mp4, 2.0, 160)}
+    gated = list(
+        iter_frames_gated(talk_mp4, keyframes, lambda a, b: a.time != keyframes[1], 2.0, 160)
+    )
+    times = [f.time for f in gated]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    assert not [t for t in times if keyframes[1] < t < keyframes[2]]
+    expected = [t for t in full if not keyframes[1] < t < keyframes[2]]
+    assert times == [t for t in expected if t in set(times)] and len(times) == len(expected)
+    for frame in gated:
+        if frame.time not in keyframes:
+            assert np.array_equal(frame.image, full[frame.time])
 
 
 def test_reference_only_samples_are_exact_frames_at_most_two_early(tmp_path):

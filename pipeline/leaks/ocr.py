@@ -127,7 +127,7 @@ class ScreenReader:
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
                 # rapidocr turns onnxruntime's buffer arena off: every detection then maps
                 # its activations afresh and faults them in (3.5 s of 51 on the 10-minute
-                # Zoom-layout bench run); the arena keeps them, ~150 MB at 720p
+                # Zoom-layout bench run); the arena keeps them, ~200 MB more peak RSS at 720p
                 "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
             }
         )

@@ -22,6 +22,7 @@ import statistics
 
 import numpy as np
 
+from pipeline.leaks.line_cache import LineCache
 from pipeline.leaks.ocr import load_ocr_engine
 from pipeline.media.geometry import Box
 from pipeline.slides.screen_names import (
@@ -48,13 +49,20 @@ BAR_SCORE = 0.8
 HEADING_RATIO = 1.35
 #: lines read while looking for a heading or a prompt
 MAX_READS = 8
+#: distinct line pictures remembered across screens (least recently used go first)
+CACHE_LINES = 2000
 
 
 class SlideTitleReader:
-    """Reads what names a screen; the OCR engine loads on first use."""
+    """Reads what names a screen; the OCR engine loads on first use. A line whose picture was
+    read on an earlier screen (a window's title bar, a heading shown again, a prompt) is not
+    recognised again (pipeline.leaks.line_cache: the cache is in memory only)."""
 
     def __init__(self) -> None:
         self._engine = None
+        self._cache = LineCache(CACHE_LINES)
+        #: lines recognised by the model (cache hits not counted)
+        self.lines_recognised = 0
 
     def _ocr(self):
         if self._engine is None:
@@ -91,9 +99,20 @@ class SlideTitleReader:
         """The text of each line box of `screen` and OCR's confidence in it, in one batch."""
         if not boxes:
             return []
+        import cv2
+
         crops = [np.ascontiguousarray(screen[y : y + h, x : x + w]) for x, y, w, h in boxes]
-        result = self._ocr().recognize_txt(crops)
-        return [(str(t), float(c)) for t, c in zip(result.txts, result.scores, strict=True)]
+        grays = [cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) for crop in crops]
+        readings = [self._cache.get(gray) for gray in grays]
+        todo = [i for i, reading in enumerate(readings) if reading is None]
+        if todo:
+            result = self._ocr().recognize_txt([crops[i] for i in todo])
+            for i, text, score in zip(todo, result.txts, result.scores, strict=True):
+                readings[i] = (str(text), float(score))
+                self._cache.put(grays[i], readings[i])
+            self.lines_recognised += len(todo)
+        assert all(reading is not None for reading in readings)
+        return readings  # type: ignore[return-value]
 
     def title(self, screen: np.ndarray) -> str | None:
         """What names `screen` (HxWx3 RGB, the shared screen alone), or None."""

@@ -9,7 +9,9 @@ does not stay), or one at rest away from any text read so far; areas that change
 time such as a webcam tile ("busy" cells), which are read only every `busy_every` seconds,
 and never with the bands beside them, or not at all when too small to hold a secret (a
 spinner, a blinking caret). A scrolled page is followed rather than read again
-(pipeline.leaks.scroll), and a change is looked at where it is before across the band."""
+(pipeline.leaks.scroll), and a change is looked at where it is before across the band. What
+was read while it still changed (a new screen, in the sample it appears in) is not read again
+when the next sample shows it unchanged."""
 
 from __future__ import annotations
 
@@ -105,6 +107,9 @@ class ScreenScanner:
         self._scrolled = False
         #: samples in which the picture scrolled (and was followed, not read again)
         self.scrolls = 0
+        #: cells read in the last sample (in its bands), and in this one so far
+        self._read_last = np.zeros((0, 0), dtype=bool)
+        self._read_now = np.zeros((0, 0), dtype=bool)
 
     # -- change detection ------------------------------------------------------------------
     def _regions(
@@ -131,6 +136,16 @@ class ScreenScanner:
             busy = cv2.dilate(busy.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
             busy = _filled(busy)
         pending = changed_cells(low, self._reference) & ~busy
+        if self._read_last.shape == moving.shape and not self._scrolled:
+            # read in the last sample while still changing, and unchanged since: what was
+            # read then is what the screen shows (a new slide is read once, not again as it
+            # settles). Not next to what still moves: a line being typed is read with its end
+            near = cv2.dilate(moving.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+            settled = self._read_last & ~near & pending
+            if settled.any():
+                self._reference[pixels(settled, low.shape)] = low[pixels(settled, low.shape)]
+                pending &= ~settled
+        self._read_now = np.zeros_like(moving)
         self._pending = pending | moving
         self._moving = moving
         bands = []
@@ -172,6 +187,7 @@ class ScreenScanner:
         self._pending = np.zeros((0, 0), dtype=bool)
         self._moving = np.zeros((0, 0), dtype=bool)
         self._busy_lines, self.lines = [], []
+        self._read_last = np.zeros((0, 0), dtype=bool)
 
     def feed(self, frame: SampledFrame, origin: tuple[int, int] = (0, 0)) -> None:
         """Read what changed in `frame` and update the tracked secrets. `frame` may be a
@@ -186,8 +202,8 @@ class ScreenScanner:
         low = frame.low.astype(np.int16)
         image = frame.image
         scale = (image.shape[1] / low.shape[1] * CELL, image.shape[0] / low.shape[0] * CELL)
-        self._follow_scroll(image, low, scale)
         self._typed, self._scrolled = [], False
+        self._follow_scroll(image, low, scale)
         bands, busy = self._regions(low, frame.time, scale)
         stats = self.reader.stats
         read_before = (stats.regions, stats.lines_recognised, stats.cache_hits)
@@ -203,6 +219,7 @@ class ScreenScanner:
             self._accept(low, *band[:4])
         if busy:
             self._busy_lines = [ln for box in busy for ln in self._read_busy(image, box, scale)]
+        self._read_last = self._read_now
         self._previous, self._previous_image = low, image
         self.samples += 1
         self.frames_read += (stats.regions, stats.lines_recognised, stats.cache_hits) != read_before
@@ -378,6 +395,8 @@ class ScreenScanner:
         cur = low[r0 * CELL : r1 * CELL, c0 * CELL : c1 * CELL]
         mask = mask[: ref.shape[0], : ref.shape[1]]
         ref[mask] = cur[mask]
+        if self._read_now.size:
+            self._read_now[r0:r1, c0:c1] = True
 
     def _line_cells(self, shape: tuple[int, int], scale: tuple[float, float]) -> np.ndarray:
         """The change cells the lines read so far cover, and their neighbours."""

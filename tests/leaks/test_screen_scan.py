@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from fixtures.synth_leak import mono
 from pipeline.leaks.ocr import ScreenReader
-from pipeline.leaks.screen_scan import ScreenScanner
+from pipeline.leaks.screen_scan import EDGE_SLACK, ScreenScanner
 from pipeline.media.sampling import SampledFrame
 
 KEY_LINE = "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE"
@@ -47,6 +47,23 @@ def test_a_moving_cursor_is_not_read_but_a_new_line_is(reader):
     assert reader.stats.regions == reads + 1
     tracks = scanner.finish(4.0)
     assert [(t.rule, t.first, t.end) for t in tracks] == [("aws-access-key", 3.0, 4.0)]
+
+
+def test_a_new_screen_is_read_once_not_again_as_it_settles():
+    """A new screen is read in the sample it appears in, while it is still a change against
+    the sample before; when the next sample shows the same picture, nothing is looked at
+    again, and the key read in the first is seen in both."""
+    reader = RegionLog()
+    scanner = ScreenScanner(reader)
+    scanner.feed(SampledFrame(0.0, screen(["$ ls", "README.md  setup.py"])))
+    new = screen(["Deploying", KEY_LINE, "done in 3 s"])
+    scanner.feed(SampledFrame(0.5, new))
+    read = len(reader.regions)
+    scanner.feed(SampledFrame(1.0, new.copy()))
+    scanner.feed(SampledFrame(1.5, new.copy()))
+    assert read >= 2 and len(reader.regions) == read
+    [track] = [t for t in scanner.finish(2.0) if t.rule == "aws-access-key"]
+    assert (track.first, track.end) == (0.5, 2.0)
 
 
 def test_a_busy_area_is_read_only_now_and_then(reader):
@@ -225,6 +242,8 @@ def test_a_scrolled_page_is_followed_not_read_again():
         scanner.feed(SampledFrame(k * 0.5, picture))
         if k == 0:
             first_read = len(reader.regions)
+        # a line cut by the bottom edge as it scrolls in is not read until it is whole
+        assert all(ln.box[1] + ln.box[3] < HEIGHT - EDGE_SLACK for ln in scanner.lines)
     scrolled = reader.regions[first_read:]
     looked_at = sum(w * h for _, _, w, h in scrolled)
     assert scanner.scrolls == len(steps) - 1

@@ -52,6 +52,11 @@ NO_SHARE_MOVING = 0.1
 SAME_LAYOUT_IOU = 0.8
 #: samples a new layout must hold before it counts (it starts at the first of them)
 CONFIRM = 2
+#: a share box holds, whatever it shows, while this share of the RING pixels just outside it
+#: (where nothing moves) are still background and at most MAX_ACTIVE_FRAMED of it is active
+RING, FRAMED, MAX_ACTIVE_FRAMED = 2, 0.9, 0.25
+#: a box covering this share of the picture is the whole picture: it has no frame to see
+WHOLE_FRAME = 0.95
 
 
 def _blocks(a: np.ndarray) -> np.ndarray:
@@ -171,8 +176,10 @@ def find_share(
     (that change at every step), its `active` ones (that changed at some step; default:
     the moving ones) and the `current` layout's box: the whole frame when nothing marks out
     a smaller one, None when nobody shares. A rectangle where the current box is needs only
-    tiles beside it (what scrolls or plays inside it may move), and when `nobody_sharing`
-    so far, a whole-frame share must be far stiller than what ends one."""
+    tiles beside it (what scrolls or plays inside it may move); the current box also holds
+    while the frame of background around it does (`_still_framed`: a dark terminal shows
+    little content of its own); and when `nobody_sharing` so far, a whole-frame share must be
+    far stiller than what ends one."""
     active = moving if active is None else active
     h, w = image.shape
     background = zoom_background(image)
@@ -180,23 +187,53 @@ def find_share(
         return (0, 0, w, h)
     content_px = np.abs(image.astype(np.float32) - background) > CONTENT_LEVEL
     content = (_blocks(content_px.astype(np.float32)) > 0.5) & ~moving
+    box, inside = None, np.zeros_like(moving)
     rect = largest_rectangle(content | moving)
     if rect is not None:
         c, r, cw, rh = rect
-        inside = np.zeros_like(moving)
         inside[r : r + rh, c : c + cw] = True
         if float((moving & ~inside).mean()) >= MIN_TILES_OUTSIDE:
             box = _refine(content_px, rect)
-            if current is not None and same_layout(box, current):
-                return box
-            if (
-                inside.mean() >= MIN_SHARE_AREA
-                and content[inside].mean() >= MIN_CONTENT
-                and active[inside].mean() <= MAX_MOVING_INSIDE
-            ):
-                return box
+    if box is not None and current is not None and same_layout(box, current):
+        return box
+    if current is not None and _still_framed(content_px, moving | active, current):
+        return current
+    if (
+        box is not None
+        and inside.mean() >= MIN_SHARE_AREA
+        and content[inside].mean() >= MIN_CONTENT
+        and active[inside].mean() <= MAX_MOVING_INSIDE
+    ):
+        return box
     still_enough = NO_SHARE_MOVING * (0.4 if nobody_sharing else 1.0)
     return None if active.mean() >= still_enough else (0, 0, w, h)
+
+
+def _still_framed(content_px: np.ndarray, active: np.ndarray, box: Box) -> bool:
+    """Whether the share `box` still holds when its own content does not show it (a dark
+    terminal or editor on Zoom's dark background is mostly background-coloured): the frame
+    of background just outside the box is still there, tiles still move beside it, and it is
+    not full of moving pictures (gallery view taking its place). A full-frame share, a
+    speaker's video or a gallery covers that frame, or some of it, with content."""
+    h, w = content_px.shape
+    x, y, bw, bh = box
+    if (bw * bh) >= WHOLE_FRAME * w * h:
+        return False
+    inside = np.zeros(active.shape, dtype=bool)
+    inside[y // BLOCK : -(-(y + bh) // BLOCK), x // BLOCK : -(-(x + bw) // BLOCK)] = True
+    if float((active & ~inside).mean()) < MIN_TILES_OUTSIDE:
+        return False
+    if float(active[inside].mean()) > MAX_ACTIVE_FRAMED:
+        return False
+    ring = np.zeros((h, w), dtype=bool)
+    ring[max(0, y - RING) : y + bh + RING, max(0, x - RING) : x + bw + RING] = True
+    ring[y : y + bh, x : x + bw] = False
+    still = np.repeat(np.repeat(~active, BLOCK, axis=0), BLOCK, axis=1)
+    still = np.pad(still, ((0, max(0, h - still.shape[0])), (0, max(0, w - still.shape[1]))))
+    ring &= still[:h, :w]
+    if int(ring.sum()) < RING * (bw + bh):  # too little of the frame to be seen
+        return False
+    return float(content_px[ring].mean()) <= 1.0 - FRAMED
 
 
 def same_layout(a: Box | None, b: Box | None) -> bool:

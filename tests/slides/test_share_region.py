@@ -114,11 +114,11 @@ def test_each_layout_switch_and_screen_switch_is_a_change_at_its_first_sample(sa
         assert all(0 <= f - t <= 0.5 for f, t in zip(found, truth, strict=True)), (name, found)
 
 
-def _zoom_like(share: bool, tile_noise: np.random.Generator) -> np.ndarray:
+def _zoom_like(share: bool, tile_noise: np.random.Generator, paper: int = 240) -> np.ndarray:
     image = np.full((180, 320), 26, np.uint8)
     if share:
-        image[16:164, 2:262] = 240  # a white slide
-        image[40:50, 30:200] = 40  # a line of text
+        image[16:164, 2:262] = paper  # a white slide (or a dark terminal)
+        image[40:50, 30:200] = 40 if paper > 128 else 200  # a line of text
     for top in (47, 77, 107):  # three webcam tiles in a strip
         image[top : top + 27, 268:317] = tile_noise.integers(60, 160, size=(27, 49))
     return image
@@ -145,3 +145,37 @@ def test_largest_rectangle_and_same_layout():
     assert same_layout((0, 0, 100, 100), (2, 1, 99, 100))
     assert not same_layout((0, 0, 100, 100), (50, 0, 100, 100))
     assert same_layout(None, None) and not same_layout(None, (0, 0, 1, 1))
+
+
+def test_a_dark_terminal_on_zoom_s_dark_background_keeps_the_share():
+    """A terminal whose background is within a gray level of Zoom's own shows almost no
+    content, so on its own it marks out no rectangle (the whole frame, with the webcams, would
+    be read); after a slide in the same box, the box holds while the frame of background
+    around it does. A whole-frame share or a gallery covering that frame ends it."""
+    rng = np.random.default_rng(5)
+    tiles = np.zeros((45, 80), bool)
+    tiles[12:18, 67:79] = tiles[19:26, 67:79] = tiles[27:33, 67:79] = True
+    current = find_share(_zoom_like(True, rng), tiles)
+    assert current == (2, 16, 260, 148)
+    terminal = _zoom_like(True, rng, paper=27)
+    assert find_share(terminal, tiles) == (0, 0, 320, 180)  # on its own: no box
+    assert find_share(terminal, tiles, current) == current
+    bright = np.full((180, 320), 230, np.uint8)
+    bright[47:74, 268:317] = rng.integers(60, 160, size=(27, 49))
+    assert find_share(bright, tiles, current) == (0, 0, 320, 180)
+    gallery = _zoom_like(False, rng)
+    gallery[47:137, 20:250] = rng.integers(60, 160, size=(90, 230))
+    moving = tiles.copy()
+    moving[12:34, 5:63] = True
+    assert find_share(gallery, moving, current) is None
+
+
+def test_the_share_tracker_keeps_one_layout_from_a_slide_to_a_dark_terminal():
+    rng = np.random.default_rng(6)
+    tracker = ShareTracker()
+    pictures = [_zoom_like(True, rng) for _ in range(6)]
+    pictures += [_zoom_like(True, rng, paper=27) for _ in range(8)]
+    for k, picture in enumerate(pictures):
+        tracker.feed(SampledFrame(k * 0.5, picture))
+    tracker.finish()
+    assert [s.box for s in tracker.stretches] == [(2, 16, 260, 148)]

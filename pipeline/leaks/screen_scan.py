@@ -5,7 +5,7 @@ what the screen shows, detectors run over it, and each secret is tracked from th
 sample where it is readable to the last.
 
 What is not read again: regions that did not change; a moving cursor (a small change that
-does not stay), or one at rest away from any text read so far; areas that change all the
+does not stay), or one at rest away from any text read so far or over lines read before; areas that change all the
 time such as a webcam tile ("busy" cells), which are read only every `busy_every` seconds,
 and never with the bands beside them, or not at all when too small to hold a secret (a
 spinner, a blinking caret). A scrolled page is followed rather than read again
@@ -152,6 +152,7 @@ class ScreenScanner:
         mask = cv2.dilate(pending.astype(np.uint8), np.ones((1, 3), np.uint8))
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         near_lines = self._line_cells((rows, cols), scale)
+        inside_lines = self._line_cells((rows, cols), scale, inner=True)
         for i in range(1, count):
             c0, r0, cw, rh = (int(v) for v in stats[i][:4])
             component = (labels == i) & pending
@@ -159,7 +160,10 @@ class ScreenScanner:
                 continue
             settled = not (moving & component).any()
             by_line = bool((near_lines & component).any())
-            if cw - 2 >= MIN_TEXT_CELLS or (settled and by_line):
+            # a few cells changed inside lines read before, short of their ends: a pointer
+            # resting over text (or one character edited), no new text to read
+            over_text = not (component & ~inside_lines).any()
+            if cw - 2 >= MIN_TEXT_CELLS or (settled and by_line and not over_text):
                 area = _span(busy, r0, r0 + rh, c0, c0 + cw)
                 typed = self._typed_line((r0, r0 + rh, c0, c0 + cw), scale) if by_line else None
                 if typed is not None:
@@ -398,13 +402,18 @@ class ScreenScanner:
         if self._read_now.size:
             self._read_now[r0:r1, c0:c1] = True
 
-    def _line_cells(self, shape: tuple[int, int], scale: tuple[float, float]) -> np.ndarray:
-        """The change cells the lines read so far cover, and their neighbours."""
+    def _line_cells(
+        self, shape: tuple[int, int], scale: tuple[float, float], *, inner: bool = False
+    ) -> np.ndarray:
+        """The change cells the lines read so far cover, and their neighbours; `inner`: only
+        the cells they cover, short of the cell each line ends in (where it may be typed on)."""
         near = np.zeros(shape, dtype=bool)
         sx, sy = scale
+        grow = 0 if inner else 1
         for x, y, w, h in (ln.box for ln in self.lines):
-            r0, c0 = max(0, int(y // sy) - 1), max(0, int(x // sx) - 1)
-            near[r0 : int((y + h) // sy) + 2, c0 : int((x + w) // sx) + 2] = True
+            r0, c0 = max(0, int(y // sy) - grow), max(0, int(x // sx) - grow)
+            c1 = int((x + w) // sx) + (0 if inner else 2)
+            near[r0 : int((y + h) // sy) + 1 + grow, c0:c1] = True
         return near
 
     def _touches_change(self, box: Box, sx: float, sy: float) -> bool:

@@ -121,6 +121,25 @@ def test_a_cursor_at_rest_away_from_text_is_not_read(reader):
     assert any(line.text.replace(" ", "").endswith("-n") for line in scanner.lines)
 
 
+def test_a_cursor_at_rest_over_text_is_not_read(reader):
+    """A pointer resting on lines read before (on one, between two) changes a cell or two
+    inside them: no new text, nothing read; a key typed at the end of one is still read."""
+    scanner = ScreenScanner(reader)
+    base = ["$ cat notes.txt", "README.md  setup.py  Makefile  docs/"]
+    scanner.feed(SampledFrame(0.0, screen(base)))
+    reads = scanner.frames_read
+    t = 0.0
+    for spot in ((120, 104), (200, 128), (330, 140)):  # glide there, rest for 2 s
+        for _ in range(5):
+            t += 0.5
+            scanner.feed(SampledFrame(t, screen(base, cursor=spot)))
+    assert scanner.frames_read == reads
+    typed = [base[0] + " | head", base[1]]
+    scanner.feed(SampledFrame(t + 0.5, screen(typed, cursor=(330, 140))))
+    scanner.feed(SampledFrame(t + 1.0, screen(typed, cursor=(330, 140))))
+    assert any(line.text.replace(" ", "").endswith("|head") for line in scanner.lines)
+
+
 class RegionLog(ScreenReader):
     """The real reader, noting the regions it is asked to find lines in."""
 

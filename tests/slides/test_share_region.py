@@ -17,6 +17,7 @@ from pipeline.media.sampling import sample_frames_gated
 from pipeline.slides.changes import detect_changes
 from pipeline.slides.share_region import (
     ShareTracker,
+    _blocks,
     find_share,
     largest_rectangle,
     same_layout,
@@ -112,6 +113,33 @@ def test_each_layout_switch_and_screen_switch_is_a_change_at_its_first_sample(sa
         assert len(found) == len(truth), (name, found)
         # the first sample showing the new screen: at most one sample period late
         assert all(0 <= f - t <= 0.5 for f, t in zip(found, truth, strict=True)), (name, found)
+
+
+def test_block_means_are_exact():
+    rng = np.random.default_rng(2)
+    for image in (rng.integers(0, 256, (181, 322)), rng.random((180, 320)) < 0.5):
+        h, w = 180, 320
+        expected = image[:h, :w].reshape(h // 4, 4, w // 4, 4).mean(axis=(1, 3))
+        assert np.array_equal(_blocks(image.astype(np.float32)), expected)
+
+
+def test_largest_rectangle_is_the_largest_of_all():
+    """Against every rectangle of small random grids: the largest area, ties to the leftmost,
+    then the highest-ending, then the narrowest (the search stops early once no rectangle
+    further right can be larger)."""
+    rng = np.random.default_rng(11)
+    for _ in range(150):
+        grid = rng.random((6, 7)) < rng.uniform(0.3, 0.9)
+        best = None
+        for r0 in range(6):
+            for r1 in range(r0 + 1, 7):
+                for c0 in range(7):
+                    for c1 in range(c0 + 1, 8):
+                        if grid[r0:r1, c0:c1].all():
+                            key = (-(r1 - r0) * (c1 - c0), c0, r1, c1 - c0)
+                            if best is None or key < best[0]:
+                                best = (key, (c0, r0, c1 - c0, r1 - r0))
+        assert largest_rectangle(grid) == (best[1] if best else None), grid.astype(int)
 
 
 def _zoom_like(share: bool, tile_noise: np.random.Generator, paper: int = 240) -> np.ndarray:

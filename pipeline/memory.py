@@ -66,13 +66,18 @@ def release_free_memory() -> bool:
 M_ARENA_MAX = -8
 
 
-def limit_malloc_arenas(arenas: int = 2) -> bool:
-    """Let glibc make at most `arenas` malloc arenas. By default each thread that allocates
-    may get an arena of its own (up to 8 per core), and buffers made by one thread and freed
-    by another (frames read ahead by the screen pass's decoder thread) leave every arena
-    holding its own free pages: 975 MB peak against 847 MB with two arenas on the 10-minute
-    benchmark run, at the same speed. Call it before the threads start. Returns whether it
-    took effect (False off glibc)."""
+def limit_malloc_arenas(arenas: int = 1) -> bool:
+    """Let glibc make at most `arenas` malloc arenas: one, the main heap, for every thread.
+    By default each thread that allocates may get an arena of its own (up to 8 per core),
+    and buffers made by one thread and freed by another (frames read ahead by the screen
+    pass's decoder thread) leave every arena holding its own free pages: 975 MB peak against
+    847 MB with two arenas on the 10-minute benchmark run. With two, the stages' threads
+    still share a second arena, built of 64 MB heaps that glibc unmaps as soon as they fall
+    free, whatever the trim threshold, and maps again at the next large buffer: the speech
+    model's buffers were faulted in anew all run long (2.2 million page faults and 9.5 s of
+    system time on the 10-minute Zoom-layout bench run, against 1.1 million and 6.0 s with
+    one arena, at the same peak). Call it before the threads start. Returns whether it took
+    effect (False off glibc)."""
     libc = _libc()
     return bool(libc.mallopt(M_ARENA_MAX, arenas)) if libc is not None else False
 

@@ -103,40 +103,41 @@ def test_a_busy_area_without_text_is_never_ocrd(reader):
     assert reader.stats.regions == before
 
 
-def test_a_cursor_at_rest_away_from_text_is_not_read(reader):
+def _rest_then_type(reader, base: list[str], spots, suffix: str) -> tuple[int, ScreenScanner]:
+    """Read `base`, let the pointer glide to each spot and rest there 2 s, then type `suffix`
+    at the end of the first line. Returns the samples OCR'd while the pointer moved and
+    rested, and the scanner."""
     scanner = ScreenScanner(reader)
-    base = ["$ cat notes.txt", "README.md  setup.py"]
     scanner.feed(SampledFrame(0.0, screen(base)))
     reads = scanner.frames_read
     t = 0.0
-    for spot in ((500, 300), (650, 420), (300, 380)):  # glide there, rest for 2 s
+    for spot in spots:
         for _ in range(5):
             t += 0.5
             scanner.feed(SampledFrame(t, screen(base, cursor=spot)))
-    assert scanner.frames_read == reads
-    # as few pixels typed at the end of a line read before are read once they settle
-    scanner.feed(SampledFrame(t + 0.5, screen(["$ cat notes.txt -n", base[1]])))
-    scanner.feed(SampledFrame(t + 1.0, screen(["$ cat notes.txt -n", base[1]])))
-    assert scanner.frames_read > reads
+    resting = scanner.frames_read - reads
+    typed = [base[0] + suffix, *base[1:]]
+    scanner.feed(SampledFrame(t + 0.5, screen(typed, cursor=spots[-1])))
+    scanner.feed(SampledFrame(t + 1.0, screen(typed, cursor=spots[-1])))
+    return resting, scanner
+
+
+def test_a_cursor_at_rest_away_from_text_is_not_read(reader):
+    """...and as few pixels typed at the end of a line read before are read once they
+    settle."""
+    base = ["$ cat notes.txt", "README.md  setup.py"]
+    resting, scanner = _rest_then_type(reader, base, ((500, 300), (650, 420), (300, 380)), " -n")
+    assert resting == 0
     assert any(line.text.replace(" ", "").endswith("-n") for line in scanner.lines)
 
 
 def test_a_cursor_at_rest_over_text_is_not_read(reader):
     """A pointer resting on lines read before (on one, between two) changes a cell or two
-    inside them: no new text, nothing read; a key typed at the end of one is still read."""
-    scanner = ScreenScanner(reader)
+    inside them: no new text, nothing read; text typed at the end of one is still read."""
     base = ["$ cat notes.txt", "README.md  setup.py  Makefile  docs/"]
-    scanner.feed(SampledFrame(0.0, screen(base)))
-    reads = scanner.frames_read
-    t = 0.0
-    for spot in ((120, 104), (200, 128), (330, 140)):  # glide there, rest for 2 s
-        for _ in range(5):
-            t += 0.5
-            scanner.feed(SampledFrame(t, screen(base, cursor=spot)))
-    assert scanner.frames_read == reads
-    typed = [base[0] + " | head", base[1]]
-    scanner.feed(SampledFrame(t + 0.5, screen(typed, cursor=(330, 140))))
-    scanner.feed(SampledFrame(t + 1.0, screen(typed, cursor=(330, 140))))
+    spots = ((120, 104), (200, 128), (330, 140))
+    resting, scanner = _rest_then_type(reader, base, spots, " | head")
+    assert resting == 0
     assert any(line.text.replace(" ", "").endswith("|head") for line in scanner.lines)
 
 

@@ -20,13 +20,12 @@ from pipeline.media.activity import StreamActivity
 from pipeline.media.sampling import SampledFrame
 from pipeline.memory import HeapTrimmer
 from pipeline.settings import Settings
+from pipeline.slides.share_region import WHOLE_FRAME
 from pipeline.workspace import SCREEN_FINDINGS_JSON, Workspace
 
 #: bump when detectors, or how the screen is sampled, change what is found (re-scans cached
 #: recordings)
 DETECTORS_VERSION = 3
-#: a share rectangle covering this share of the frame is the whole frame (not cropped)
-WHOLE_FRAME = 0.95
 
 
 def screen_params(settings: Settings) -> dict[str, Any]:

@@ -55,7 +55,8 @@ CONFIRM = 2
 #: a share box holds, whatever it shows, while this share of the RING pixels just outside it
 #: (where nothing moves) are still background and at most MAX_ACTIVE_FRAMED of it is active
 RING, FRAMED, MAX_ACTIVE_FRAMED = 2, 0.9, 0.25
-#: a box covering this share of the picture is the whole picture: it has no frame to see
+#: a share box covering this share of the picture is the whole picture: no frame of
+#: background to see around it, and the secret scanner does not crop to it
 WHOLE_FRAME = 0.95
 
 

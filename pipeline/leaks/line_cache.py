@@ -15,6 +15,7 @@ The cache lives in memory only (it holds what was read, secrets included) and ke
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,6 +90,21 @@ class LineCache:
             return None
         self._entries.move_to_end(found)
         return self._entries[found].reading
+
+    def read(
+        self, lines: list[np.ndarray], recognise: Callable[[list[int]], list[Reading]]
+    ) -> tuple[list[Reading], int]:
+        """The reading of each line picture: from the cache where a picture of the same line
+        was read before, else from `recognise` (given the indices of the others, in one
+        batch), whose readings are then remembered. Returns the readings and how many came
+        from `recognise`."""
+        readings = [self.get(line) for line in lines]
+        todo = [i for i, reading in enumerate(readings) if reading is None]
+        if todo:
+            for i, reading in zip(todo, recognise(todo), strict=True):
+                readings[i] = reading
+                self.put(lines[i], reading)
+        return [r for r in readings if r is not None], len(todo)
 
     def put(self, line: np.ndarray, reading: Reading) -> None:
         picture = ink(line)

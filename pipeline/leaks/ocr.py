@@ -184,30 +184,24 @@ class ScreenReader:
 
         # a line shorter than ~8 characters cannot hold a credential: not worth reading
         boxes = [b for b in boxes if b[2] >= MIN_ASPECT * b[3]]
-        readings: list[tuple[str, float] | None] = []
-        todo: dict[int, np.ndarray] = {}
-        for i, (bx, by, bw, bh) in enumerate(boxes):
-            line = np.ascontiguousarray(image[max(0, by) : by + bh, max(0, bx) : bx + bw])
-            cached = self._cache.get(line)
-            readings.append(cached)
-            if cached is not None:
-                self.stats.cache_hits += 1
-            else:
-                todo[i] = line
-        if todo:
+        crops = [
+            np.ascontiguousarray(image[max(0, by) : by + bh, max(0, bx) : bx + bw])
+            for bx, by, bw, bh in boxes
+        ]
+
+        def recognise(todo: list[int]) -> list[tuple[str, float]]:
             result = self._engine.recognize_txt(
-                [cv2.cvtColor(line, cv2.COLOR_GRAY2BGR) for line in todo.values()]
+                [cv2.cvtColor(crops[i], cv2.COLOR_GRAY2BGR) for i in todo]
             )
-            for (i, line), text, score in zip(
-                todo.items(), result.txts, result.scores, strict=True
-            ):
-                readings[i] = (text, float(score))
-                self._cache.put(line, readings[i])
-            self.stats.lines_recognised += len(todo)
+            return [
+                (text, float(score)) for text, score in zip(result.txts, result.scores, strict=True)
+            ]
+
+        readings, recognised = self._cache.read(crops, recognise)
+        self.stats.lines_recognised += recognised
+        self.stats.cache_hits += len(crops) - recognised
         lines = []
-        for box, reading in zip(boxes, readings, strict=True):
-            assert reading is not None
-            text, score = reading
+        for box, (text, score) in zip(boxes, readings, strict=True):
             if score >= MIN_SCORE and text.strip():
                 lines.append(OcrLine(text.strip(), box, score))
         return lines

@@ -125,6 +125,7 @@ class ScreenScanner:
         import cv2
 
         rows, cols = -(-low.shape[0] // CELL), -(-low.shape[1] // CELL)
+        self._read_now = np.zeros((rows, cols), dtype=bool)
         if self._reference is None or self._previous is None:
             self._moving = np.zeros((rows, cols), dtype=bool)
             self._pending = np.ones((rows, cols), dtype=bool)
@@ -145,7 +146,6 @@ class ScreenScanner:
             if settled.any():
                 self._reference[pixels(settled, low.shape)] = low[pixels(settled, low.shape)]
                 pending &= ~settled
-        self._read_now = np.zeros_like(moving)
         self._pending = pending | moving
         self._moving = moving
         bands = []
@@ -399,8 +399,7 @@ class ScreenScanner:
         cur = low[r0 * CELL : r1 * CELL, c0 * CELL : c1 * CELL]
         mask = mask[: ref.shape[0], : ref.shape[1]]
         ref[mask] = cur[mask]
-        if self._read_now.size:
-            self._read_now[r0:r1, c0:c1] = True
+        self._read_now[r0:r1, c0:c1] = True
 
     def _line_cells(
         self, shape: tuple[int, int], scale: tuple[float, float], *, inner: bool = False

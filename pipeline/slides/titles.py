@@ -103,16 +103,14 @@ class SlideTitleReader:
 
         crops = [np.ascontiguousarray(screen[y : y + h, x : x + w]) for x, y, w, h in boxes]
         grays = [cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) for crop in crops]
-        readings = [self._cache.get(gray) for gray in grays]
-        todo = [i for i, reading in enumerate(readings) if reading is None]
-        if todo:
+
+        def recognise(todo: list[int]) -> list[tuple[str, float]]:
             result = self._ocr().recognize_txt([crops[i] for i in todo])
-            for i, text, score in zip(todo, result.txts, result.scores, strict=True):
-                readings[i] = (str(text), float(score))
-                self._cache.put(grays[i], readings[i])
-            self.lines_recognised += len(todo)
-        assert all(reading is not None for reading in readings)
-        return readings  # type: ignore[return-value]
+            return [(str(t), float(c)) for t, c in zip(result.txts, result.scores, strict=True)]
+
+        readings, recognised = self._cache.read(grays, recognise)
+        self.lines_recognised += recognised
+        return readings
 
     def title(self, screen: np.ndarray) -> str | None:
         """What names `screen` (HxWx3 RGB, the shared screen alone), or None."""

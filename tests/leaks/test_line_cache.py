@@ -52,3 +52,24 @@ def test_memory_is_bounded_by_capacity() -> None:
     assert len(cache) == 3
     assert cache.get(screen_line("line number 0 of a long list", 0, 0, 90)) is None
     assert cache.get(screen_line("line number 5 of a long list", 0, 0, 90)) == ("5", 0.9)
+
+
+def test_read_recognises_only_the_lines_not_seen_before() -> None:
+    first, other = (
+        "Section 2: detail line 1 with more text",
+        "Section 3: detail line 1 with more text",
+    )
+    cache = LineCache()
+    cache.put(screen_line(first, 0, 0, 80), (first, 0.9))
+    lines = [screen_line(first, 7, 4, 70), screen_line(other, 0, 0, 80)]  # moved; one char off
+    asked: list[list[int]] = []
+
+    def recognise(todo: list[int]) -> list[tuple[str, float]]:
+        asked.append(todo)
+        return [(other, 0.8) for _ in todo]
+
+    readings, recognised = cache.read(lines, recognise)
+    assert asked == [[1]] and recognised == 1
+    assert readings == [(first, 0.9), (other, 0.8)]
+    assert cache.read(lines, recognise) == (readings, 0)  # both remembered now
+    assert asked == [[1]]

@@ -5,7 +5,7 @@ what the screen shows, detectors run over it, and each secret is tracked from th
 sample where it is readable to the last.
 
 What is not read again: regions that did not change; a moving cursor (a small change that
-does not stay), or one at rest, away from any text read so far or over lines read before;
+does not stay), or one at rest anywhere but at the end of a line read before;
 areas that change all the time such as a webcam tile ("busy" cells), which are read only
 every `busy_every` seconds, and never with the bands beside them, or not at all when too
 small to hold a secret (a spinner, a blinking caret). A scrolled page is followed rather than read again
@@ -118,10 +118,10 @@ class ScreenScanner:
         """What to read in this sample, in cells (row0, row1, col0, col1): bands of rows that
         changed, as wide as the picture up to the nearest busy area (a webcam tile beside
         the share is not read with them), and boxes of busy cells when due. A change narrower
-        than MIN_TEXT_CELLS is read once it settles, and only where it touches a line read
-        before (the end of a line being typed); elsewhere it is a cursor at rest or a few
-        characters on their own, which cannot hold a secret: it stays pending, and is read
-        with what joins it."""
+        than MIN_TEXT_CELLS is read once it settles, and only at the end of a line read
+        before (a line being typed); elsewhere (over text, beside it, away from it) it is a
+        cursor at rest or a few characters on their own, which cannot hold a secret: it stays
+        pending, and is read with what joins it."""
         import cv2
 
         rows, cols = -(-low.shape[0] // CELL), -(-low.shape[1] // CELL)
@@ -163,13 +163,16 @@ class ScreenScanner:
             # a few cells changed inside lines read before, short of their ends: a pointer
             # resting over text (or one character edited), no new text to read
             over_text = not (component & ~inside_lines).any()
-            if cw - 2 >= MIN_TEXT_CELLS or (settled and by_line and not over_text):
+            wide = cw - 2 >= MIN_TEXT_CELLS
+            if wide or (settled and by_line and not over_text):
                 area = _span(busy, r0, r0 + rh, c0, c0 + cw)
                 typed = self._typed_line((r0, r0 + rh, c0, c0 + cw), scale) if by_line else None
                 if typed is not None:
                     self._typed.append((typed, (*area, c0, c0 + cw)))
-                else:  # a change by a line read before is that line changing: read it whole
+                elif wide:  # a change by a line read before is that line changing: read it whole
                     bands.append((*area, *(area[2:] if by_line else (c0, c0 + cw))))
+                # narrow and no line's end: a pointer resting beside text (above, below, left
+                # of a line), too small to hold a secret; it stays pending like one away from text
         boxes = []
         if not busy.any():
             self._busy_lines = []

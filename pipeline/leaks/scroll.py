@@ -24,7 +24,7 @@ MAX_SHIFT = 0.45
 #: are the change a scroll must explain
 ROW_DIFF = 6.0
 #: a scroll is only looked for when at least this share of the rows changed
-MIN_CHANGED_ROWS = 0.2
+MIN_CHANGED_ROWS = 0.1
 #: the matched strip must explain the change: its normalised squared difference at the best
 #: offset at most this, and at most SHARPNESS times the one without an offset
 MAX_MATCH_ERROR, SHARPNESS = 0.02, 0.25

@@ -141,6 +141,18 @@ def test_a_cursor_at_rest_over_text_is_not_read(reader):
     assert any(line.text.replace(" ", "").endswith("|head") for line in scanner.lines)
 
 
+def test_a_cursor_at_rest_beside_text_is_not_read(reader):
+    """A pointer resting next to lines read before, not on them (in the gap above the first,
+    under the last) is a narrow change by a line that no line's end explains:
+    it cannot hold a secret on its own and stays unread until it grows into a line; text
+    typed at the end of a line is still read."""
+    base = ["$ cat notes.txt", "README.md  setup.py  Makefile  docs/"]
+    spots = ((100, 74), (60, 172), (420, 74))
+    resting, scanner = _rest_then_type(reader, base, spots, " | head")
+    assert resting == 0
+    assert any(line.text.replace(" ", "").endswith("|head") for line in scanner.lines)
+
+
 class RegionLog(ScreenReader):
     """The real reader, noting the regions it is asked to find lines in."""
 
@@ -283,6 +295,14 @@ def test_a_scrolled_page_is_followed_not_read_again():
     }
     assert visible <= headings, (visible, headings)
     assert all(ln.box[1] >= 50 for ln in scanner.lines)  # none left under the header
+    # the scroll comes to rest with a step of 1 px: followed too, not read again
+    regions, kept = len(reader.regions), len(scanner.lines)
+    picture = screen_at(page, offset + 1)
+    picture[250:272, 400:414] = 0
+    scanner.feed(SampledFrame(len(steps) * 0.5, picture))
+    assert scanner.scrolls == len(steps)
+    assert sum(w * h for _, _, w, h in reader.regions[regions:]) < 0.1 * WIDTH * HEIGHT
+    assert len(scanner.lines) >= kept - 1
 
 
 def test_a_filling_progress_bar_is_read_only_around_its_end(reader):

@@ -40,7 +40,9 @@ def screen_at(page: np.ndarray, offset: int) -> np.ndarray:
 
 def test_the_offset_of_a_scroll_is_found_even_among_look_alike_sections():
     page = long_page()
-    for offset, step in [(0, 24), (100, 37), (300, 6), (500, 150), (400, -60)]:
+    # a scroll coming to rest moves a pixel or two: only the rows with edges change (12-18 %)
+    steps = [(0, 24), (100, 37), (300, 6), (500, 150), (400, -60), (200, 2), (400, 1)]
+    for offset, step in steps:
         assert find_scroll(screen_at(page, offset), screen_at(page, offset + step)) == step
 
 

@@ -131,23 +131,19 @@ def test_a_cursor_at_rest_away_from_text_is_not_read(reader):
     assert any(line.text.replace(" ", "").endswith("-n") for line in scanner.lines)
 
 
-def test_a_cursor_at_rest_over_text_is_not_read(reader):
+@pytest.mark.parametrize(
+    "spots",
+    [
+        pytest.param(((120, 104), (200, 128), (330, 140)), id="over-text"),
+        pytest.param(((100, 74), (60, 172), (420, 74)), id="beside-text"),
+    ],
+)
+def test_a_cursor_at_rest_over_or_beside_text_is_not_read(reader, spots):
     """A pointer resting on lines read before (on one, between two) changes a cell or two
-    inside them: no new text, nothing read; text typed at the end of one is still read."""
+    inside them; one resting next to them (in the gap above the first, under the last) is a
+    narrow change by a line that no line's end explains. Neither is new text that could
+    hold a secret: nothing is read. Text typed at the end of a line is still read."""
     base = ["$ cat notes.txt", "README.md  setup.py  Makefile  docs/"]
-    spots = ((120, 104), (200, 128), (330, 140))
-    resting, scanner = _rest_then_type(reader, base, spots, " | head")
-    assert resting == 0
-    assert any(line.text.replace(" ", "").endswith("|head") for line in scanner.lines)
-
-
-def test_a_cursor_at_rest_beside_text_is_not_read(reader):
-    """A pointer resting next to lines read before, not on them (in the gap above the first,
-    under the last) is a narrow change by a line that no line's end explains:
-    it cannot hold a secret on its own and stays unread until it grows into a line; text
-    typed at the end of a line is still read."""
-    base = ["$ cat notes.txt", "README.md  setup.py  Makefile  docs/"]
-    spots = ((100, 74), (60, 172), (420, 74))
     resting, scanner = _rest_then_type(reader, base, spots, " | head")
     assert resting == 0
     assert any(line.text.replace(" ", "").endswith("|head") for line in scanner.lines)

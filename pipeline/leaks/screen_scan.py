@@ -5,13 +5,13 @@ what the screen shows, detectors run over it, and each secret is tracked from th
 sample where it is readable to the last.
 
 What is not read again: regions that did not change; a moving cursor (a small change that
-does not stay), or one at rest anywhere but at the end of a line read before;
-areas that change all the time such as a webcam tile ("busy" cells), which are read only
-every `busy_every` seconds, and never with the bands beside them, or not at all when too
-small to hold a secret (a spinner, a blinking caret). A scrolled page is followed rather than read again
-(pipeline.leaks.scroll), and a change is looked at where it is before across the band. What
-was read while it still changed (a new screen, in the sample it appears in) is not read again
-when the next sample shows it unchanged."""
+does not stay), or one at rest anywhere but at the end of a line read before; areas that
+change all the time such as a webcam tile ("busy" cells), which are read only every
+`busy_every` seconds, and never with the bands beside them, or not at all when too small to
+hold a secret (a spinner, a blinking caret). A scrolled page is followed rather than read
+again (pipeline.leaks.scroll), and a change is looked at where it is before across the band.
+What was read while it still changed (a new screen, in the sample it appears in) is not read
+again when the next sample shows it unchanged."""
 
 from __future__ import annotations
 

@@ -123,8 +123,8 @@ def _rest_then_type(reader, base: list[str], spots, suffix: str) -> tuple[int, S
 
 
 def test_a_cursor_at_rest_away_from_text_is_not_read(reader):
-    """...and as few pixels typed at the end of a line read before are read once they
-    settle."""
+    """A pointer resting away from any text is never read; as few pixels typed at the end of
+    a line read before are read once they settle."""
     base = ["$ cat notes.txt", "README.md  setup.py"]
     resting, scanner = _rest_then_type(reader, base, ((500, 300), (650, 420), (300, 380)), " -n")
     assert resting == 0
